@@ -1,0 +1,2 @@
+/** The version. */
+export const probe = 1;

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Placeholder until its issue lands.
+ */
+export {};

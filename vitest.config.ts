@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the TypeScript sources: the `@sysmail/source` export condition
+// points every workspace package at its `src/index.ts`, so no build is needed.
+const conditions = ['@sysmail/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test-servers/test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+  },
+});
