@@ -36,7 +36,11 @@ export class Transcript {
   readonly #listener: TranscriptListener | undefined;
   readonly #secrets = new Set<string>();
 
-  /** @param listener - where entries go; without one, the transcript costs nothing */
+  /**
+   * Creates a transcript.
+   *
+   * @param listener - where entries go; without one, the transcript costs nothing
+   */
   constructor(listener?: TranscriptListener) {
     this.#listener = listener;
   }

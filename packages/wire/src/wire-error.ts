@@ -25,6 +25,8 @@ export class WireError extends Error {
   readonly code: string | undefined;
 
   /**
+   * Creates a wire error.
+   *
    * @param kind - what went wrong
    * @param message - what happened and what to do about it
    * @param options - the phase, the underlying cause and its code
