@@ -8,3 +8,5 @@ export { tlsFixtures, type CertificatePair } from './tls-fixtures.js';
 export { ServerConnection } from './server-connection.js';
 export { listen, type TestListener } from './test-listener.js';
 export { splitForFaults, type OutputFaults } from './output-faults.js';
+export * from './smtp/index.js';
+export * from './pop3/index.js';

@@ -1,0 +1,2 @@
+/* The fake SMTP server: exports are added here by its implementation. */
+export {};
