@@ -10,3 +10,4 @@ export { listen, type TestListener } from './test-listener.js';
 export { splitForFaults, type OutputFaults } from './output-faults.js';
 export * from './smtp/index.js';
 export * from './pop3/index.js';
+export * from './oauth/index.js';

@@ -1,0 +1,2 @@
+/* The fake OAuth authorization server: exports are added here by its implementation. */
+export {};
