@@ -1,0 +1,53 @@
+import { isTokenCredentials } from './credentials.js';
+import { mechanismNeedsChannelBinding, mechanismSendsSecretInClear, type SaslMechanismName } from './mechanism-names.js';
+import type { SaslCredentials } from './types.js';
+
+/** Password mechanisms, strongest first: channel-bound SCRAM, SCRAM, the MD5 challenge-response pair, then clear text. */
+export const passwordMechanismRanking: readonly SaslMechanismName[] = Object.freeze([
+  'SCRAM-SHA-256-PLUS',
+  'SCRAM-SHA-1-PLUS',
+  'SCRAM-SHA-256',
+  'SCRAM-SHA-1',
+  'DIGEST-MD5',
+  'CRAM-MD5',
+  'PLAIN',
+  'LOGIN',
+] as const);
+
+/**
+ * Token mechanisms in order of preference: XOAUTH2 first, because it is the format that
+ * Gmail and Microsoft 365 both document, while their OAUTHBEARER support is partial.
+ */
+export const tokenMechanismRanking: readonly SaslMechanismName[] = Object.freeze(['XOAUTH2', 'OAUTHBEARER'] as const);
+
+/** When a mechanism may be chosen. */
+export interface MechanismPolicy {
+  /** Whether the connection is protected by TLS. */
+  readonly secure: boolean;
+  /** Allow mechanisms that send a replayable secret ({@link mechanismSendsSecretInClear}) over an insecure link. */
+  readonly allowPlaintextOnInsecure?: boolean;
+  /** Whether TLS channel binding data is available, which the -PLUS mechanisms need. */
+  readonly channelBinding?: boolean;
+}
+
+/**
+ * Picks the strongest mechanism the server offers that the credentials can serve
+ * ({@link passwordMechanismRanking} or {@link tokenMechanismRanking}). Never picks one
+ * that was not offered, a clear-text one on an insecure link without
+ * `allowPlaintextOnInsecure`, or a -PLUS one without `channelBinding`.
+ *
+ * @param offered - the server's mechanisms (e.g. from `AUTH=` or `SASL`), any case
+ * @param credentials - password or token credentials
+ * @param policy - what the connection allows
+ * @returns the canonical name, or undefined when nothing fits
+ */
+export function selectMechanism(offered: readonly string[], credentials: SaslCredentials, policy: MechanismPolicy): SaslMechanismName | undefined {
+  const available = new Set(offered.map((name) => name.toUpperCase()));
+  const ranking = isTokenCredentials(credentials) ? tokenMechanismRanking : passwordMechanismRanking;
+  return ranking.find(
+    (name) =>
+      available.has(name) &&
+      (policy.secure || policy.allowPlaintextOnInsecure === true || !mechanismSendsSecretInClear(name)) &&
+      (policy.channelBinding === true || !mechanismNeedsChannelBinding(name)),
+  );
+}

@@ -1,3 +1,0 @@
-import { expect, test } from 'vitest';
-import { probe } from '@sysmail/sasl';
-test('probe', () => { expect(probe).toBe(1); });
