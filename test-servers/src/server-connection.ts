@@ -88,7 +88,8 @@ export class ServerConnection {
   }
 
   /**
-   * Sends bytes or text, shaped by the current faults.
+   * Sends bytes or text, shaped by the current faults. Resolves once the socket
+   * accepted every piece, waiting for `drain` whenever its buffer is full.
    *
    * @param data - what to send; text goes out as UTF-8
    */
@@ -100,7 +101,7 @@ export class ServerConnection {
     for (const [index, piece] of pieces.entries()) {
       if (this.#socket.destroyed) return;
       if (index > 0) await (dripMs !== undefined ? sleep(dripMs) : new Promise((resolve) => setImmediate(resolve)));
-      this.#socket.write(piece);
+      if (!this.#socket.write(piece)) await this.#drained();
     }
   }
 
@@ -156,6 +157,20 @@ export class ServerConnection {
     });
     // A client that resets the connection is part of what the fake servers must survive.
     socket.on('error', () => undefined);
+  }
+
+  /** Waits until the socket's write buffer drains, so large bodies go out with backpressure. */
+  #drained(): Promise<void> {
+    const socket = this.#socket;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
   }
 
   #more(): Promise<void> {
