@@ -30,7 +30,7 @@ export class DigestMd5Server extends ServerMechanismBase {
         const realm = this.context.realm === undefined ? '' : `realm=${quoteDigestValue(toByteString(this.context.realm, true))},`;
         this.state = 'challenged';
         return challenge(
-          new Uint8Array(Buffer.from(`${realm}nonce=${quoteDigestValue(this.nonce)},qop="auth",charset=utf-8,algorithm=md5-sess`, 'latin1')),
+          new Uint8Array(Buffer.from(`${realm}nonce=${quoteDigestValue(this.nonce)},qop="auth",algorithm=md5-sess,charset=utf-8`, 'latin1')),
         );
       }
       case 'challenged':
