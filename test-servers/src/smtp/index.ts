@@ -1,2 +1,13 @@
-/* The fake SMTP server: exports are added here by its implementation. */
-export {};
+/* The fake SMTP server. */
+export { startFakeSmtpServer } from './start-fake-smtp-server.js';
+export type {
+  FakeSmtpAuthOptions,
+  FakeSmtpExtensions,
+  FakeSmtpMessage,
+  FakeSmtpScriptAction,
+  FakeSmtpScriptCommand,
+  FakeSmtpScriptRule,
+  FakeSmtpServer,
+  FakeSmtpServerOptions,
+  FakeSmtpSessionInfo,
+} from './fake-smtp-types.js';
