@@ -1,5 +1,109 @@
 /**
+ * `@sysmail/system-mail`: the application's system mail account
+ * (システムメールアカウント) — its settings and their rules, the encrypted
+ * settings store with the mail-server and OAuth-client registries, the
+ * details view, and the MIME composer for notifications.
+ *
  * @packageDocumentation
- * Placeholder until its issue lands.
  */
-export {};
+
+export type { LocalizedText } from './localized-text.js';
+export {
+  SystemMailError,
+  SystemMailDisabledError,
+  SystemMailConfigError,
+  SystemMailDeliveryError,
+  SystemMailStoreError,
+  MessageCompositionError,
+  type DeliveryPhase,
+  type DeliveryReply,
+  type SystemMailDeliveryErrorInit,
+  type StoreErrorReason,
+  type CompositionErrorReason,
+} from './errors.js';
+
+export {
+  TIMEOUT_CHOICES,
+  SMTP_AUTH_MECHANISMS,
+  ENCRYPTIONS,
+  DEFAULT_SMTP_PORT,
+  DEFAULT_POP_PORT,
+  DEFAULT_SMTP_TIMEOUT_SECONDS,
+  DEFAULT_POP_TIMEOUT_SECONDS,
+  DEFAULT_POP_WAIT_SECONDS,
+  MAX_POP_WAIT_SECONDS,
+  DEFAULT_ENCRYPTION,
+  type TimeoutSeconds,
+  type SmtpAuthMechanism,
+  type Encryption,
+} from './settings-constants.js';
+export type {
+  SystemMailSettings,
+  ServerSettings,
+  MailFeatureServerSettings,
+  DedicatedServerSettings,
+  OAuthUsage,
+  OAuthDisabled,
+  OAuthEnabled,
+  SmtpServerSettings,
+  AuthSettings,
+  NoAuth,
+  SmtpAuthSettings,
+  PopBeforeSmtpSettings,
+  PopServerSettings,
+} from './settings-types.js';
+export {
+  OAUTH_PRESETS,
+  DEFAULT_MICROSOFT_TENANT,
+  resolveOAuthClient,
+  type OAuthProvider,
+  type OAuthPreset,
+  type ResolvedOAuthClient,
+} from './oauth-presets.js';
+export type { OAuthClient, MailFeatureServer, ValidationContext } from './validation-context.js';
+export type {
+  IssueCode,
+  WarningCode,
+  ValidationIssue,
+  ValidationWarning,
+  ValidationSuccess,
+  ValidationFailure,
+  ValidationResult,
+} from './validation-result.js';
+export { FIELD_LABELS } from './field-labels.js';
+export { isValidMailbox } from './mailbox-syntax.js';
+export { isValidHost } from './host-syntax.js';
+export { validateSettings } from './validate-settings.js';
+export {
+  SETTINGS_FORM_FIELDS,
+  parseSettingsForm,
+  settingsToForm,
+  type SettingsFormField,
+  type SettingsForm,
+} from './settings-form.js';
+
+export {
+  oauthAccountOf,
+  oauthStateAfterSave,
+  oauthStatusOf,
+  type OAuthAuthorizationStatus,
+  type OAuthTokenState,
+  type OAuthAccountRef,
+} from './oauth-status.js';
+export {
+  describeSettings,
+  type SettingsDetails,
+  type SettingsDetailItem,
+  type OAuthDetails,
+} from './describe-settings.js';
+export type { MailServerRegistry, OAuthClientRegistry } from './registries.js';
+export {
+  openSettingsStore,
+  defaultStorePath,
+  type SettingsStore,
+  type SettingsStoreOptions,
+  type SettingsSnapshot,
+} from './settings-store.js';
+
+export { composeMessage, type ComposeMessageInput, type ComposedMessage } from './compose-message.js';
+export type { Mailbox } from './address-header.js';
