@@ -7,7 +7,7 @@ export interface OutputFaults {
   delayMs?: number;
   /**
    * Split each write at these byte offsets, sending every piece as its own TCP
-   * segment (a pause of one macrotask between them), e.g. `[1, 3]`.
+   * segment (a pause of two event-loop turns between them), e.g. `[1, 3]`.
    */
   splitAt?: readonly number[];
   /** Split each write into pieces of this many bytes. */

@@ -7,6 +7,17 @@ import { splitForFaults, type OutputFaults } from './output-faults.js';
 const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
+ * The pause between two pieces of a split write. One `setImmediate` is not enough when the
+ * client runs in the same process (every test): a write made in the poll phase would be
+ * followed by the next one in the same loop turn's check phase, before the client reads, and
+ * the pieces would reach it as one chunk. Two turns take the loop through a poll phase.
+ */
+async function pieceGap(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * One client connection to a fake server: line and byte reads, writes shaped
  * by {@link OutputFaults}, and the server side of a TLS upgrade. Protocol
  * logic (SMTP, POP3) is written on top of it.
@@ -100,7 +111,7 @@ export class ServerConnection {
     const pieces = splitForFaults(bytes, this.faults);
     for (const [index, piece] of pieces.entries()) {
       if (this.#socket.destroyed) return;
-      if (index > 0) await (dripMs !== undefined ? sleep(dripMs) : new Promise((resolve) => setImmediate(resolve)));
+      if (index > 0) await (dripMs !== undefined ? sleep(dripMs) : pieceGap());
       if (!this.#socket.write(piece)) await this.#drained();
     }
   }
