@@ -347,7 +347,7 @@ export class FakeSmtpSession {
       mechanism = createServerMechanism(offered, this.#verifier(), {
         service: 'smtp',
         host: this.#hostname,
-        ...this.#channelBinding(),
+        ...this.#channelBinding(offered, auth.mechanisms),
       });
     } catch {
       return this.#reply(this.#status(504, '5.5.4', 'Unrecognized authentication type'));
@@ -421,9 +421,14 @@ export class FakeSmtpSession {
     };
   }
 
-  #channelBinding(): { channelBinding?: { type: 'tls-exporter'; data: Uint8Array } } {
+  /**
+   * The tls-exporter binding (RFC 9266) for the SASL server, when this server can bind:
+   * over TLS and offering a -PLUS mechanism. Only then is a SCRAM client's "y" flag a downgrade.
+   */
+  #channelBinding(mechanism: string, offered: readonly string[]): { channelBinding?: { type: 'tls-exporter'; data: Uint8Array } } {
     const socket = this.#conn.tlsSocket;
-    if (socket === undefined) return {};
+    const binds = [mechanism, ...offered].some((name) => name.toUpperCase().endsWith('-PLUS'));
+    if (socket === undefined || !binds) return {};
     const data = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
     return { channelBinding: { type: 'tls-exporter', data: new Uint8Array(data) } };
   }

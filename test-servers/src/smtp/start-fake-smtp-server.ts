@@ -48,7 +48,10 @@ export async function startFakeSmtpServer(options: FakeSmtpServerOptions = {}): 
       const session = new FakeSmtpSession(new ServerConnection(socket, options.faults ?? {}), info, context);
       const done: Promise<void> = session
         .run()
-        .catch(() => socket.destroy())
+        .catch(() => {
+          // A session that failed (e.g. a TLS handshake gone wrong) only ends its own connection.
+          socket.destroy();
+        })
         .finally(() => running.delete(done));
       running.add(done);
     },
