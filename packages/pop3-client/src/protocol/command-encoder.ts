@@ -1,0 +1,100 @@
+import { Pop3ProtocolError } from '../errors.js';
+
+/** RFC 2449 §4: a command line, CRLF included, is at most 255 octets. */
+export const MAX_COMMAND_LINE_BYTES = 255;
+
+/** How strictly an argument is checked. */
+export type ArgumentRule =
+  /** Any text without CR, LF or NUL (SASL base64 lines, message numbers already checked). */
+  | 'line'
+  /** RFC 1939 printable ASCII without spaces: USER and APOP names. */
+  | 'name'
+  /** RFC 1939 printable ASCII, spaces allowed (§7 lets the server treat them as part of the password): PASS. */
+  | 'password';
+
+const PRINTABLE_WITHOUT_SPACE = /^[\x21-\x7e]+$/;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+const FORBIDDEN_IN_LINE = /[\r\n\0]/;
+
+/**
+ * Checks one command argument. The message never echoes the argument, which
+ * may be a password.
+ *
+ * @param value - the argument
+ * @param rule - which syntax applies
+ * @param what - how to name the argument in the error
+ * @throws {@link Pop3ProtocolError} `invalid-argument`
+ */
+export function checkArgument(value: string, rule: ArgumentRule, what: string): void {
+  if (FORBIDDEN_IN_LINE.test(value)) {
+    throw new Pop3ProtocolError('invalid-argument', `The ${what} contains CR, LF or NUL, which would end or corrupt the POP3 command; nothing was sent.`);
+  }
+  if (rule === 'name' && !PRINTABLE_WITHOUT_SPACE.test(value)) {
+    throw new Pop3ProtocolError(
+      'invalid-argument',
+      `The ${what} must be non-empty printable ASCII without spaces (RFC 1939); nothing was sent. Use SASL (method 'sasl') for other user names.`,
+    );
+  }
+  if (rule === 'password' && !PRINTABLE.test(value)) {
+    throw new Pop3ProtocolError(
+      'invalid-argument',
+      `The ${what} must be non-empty printable ASCII (RFC 1939); nothing was sent. Use SASL (method 'sasl'), which carries UTF-8, for other passwords.`,
+    );
+  }
+}
+
+/**
+ * Encodes a command line: the keyword, its arguments separated by single
+ * spaces, and CRLF. Every argument is checked against `rules` (default
+ * `line`), and the whole line against RFC 2449's 255-octet limit unless
+ * `unlimited` (RFC 5034 lifts it for AUTH's base64 lines).
+ *
+ * @param keyword - the command keyword, e.g. `RETR`
+ * @param args - the arguments with the rule each must satisfy and how to name it in errors
+ * @param options - `unlimited` to skip the 255-octet check
+ * @returns the line, CRLF included
+ * @throws {@link Pop3ProtocolError} `invalid-argument`
+ */
+export function encodeCommand(
+  keyword: string,
+  args: ReadonlyArray<{ value: string; rule?: ArgumentRule; what?: string }> = [],
+  options: { unlimited?: boolean } = {},
+): string {
+  for (const arg of args) checkArgument(arg.value, arg.rule ?? 'line', arg.what ?? `${keyword} argument`);
+  const line = [keyword, ...args.map((arg) => arg.value)].join(' ') + '\r\n';
+  if (options.unlimited !== true && Buffer.byteLength(line) > MAX_COMMAND_LINE_BYTES) {
+    throw new Pop3ProtocolError(
+      'invalid-argument',
+      `The ${keyword} command would be longer than ${MAX_COMMAND_LINE_BYTES} octets, the limit of RFC 2449; nothing was sent.`,
+    );
+  }
+  return line;
+}
+
+/**
+ * Checks a message number as RFC 1939 wants it: a positive decimal integer.
+ *
+ * @param n - the message number
+ * @returns it as decimal text
+ * @throws {@link Pop3ProtocolError} `invalid-argument`
+ */
+export function messageNumber(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new Pop3ProtocolError('invalid-argument', `Message numbers are positive integers; got ${String(n)}. Nothing was sent.`);
+  }
+  return String(n);
+}
+
+/**
+ * Checks a TOP line count: a non-negative decimal integer.
+ *
+ * @param lines - how many body lines to fetch
+ * @returns it as decimal text
+ * @throws {@link Pop3ProtocolError} `invalid-argument`
+ */
+export function lineCount(lines: number): string {
+  if (!Number.isSafeInteger(lines) || lines < 0) {
+    throw new Pop3ProtocolError('invalid-argument', `TOP takes a non-negative integer line count; got ${String(lines)}. Nothing was sent.`);
+  }
+  return String(lines);
+}
