@@ -30,5 +30,6 @@ export type {
   SaslServerStep,
   SaslServerVerifier,
   TokenCredentials,
+  TokenRejection,
 } from './types.js';
 export { verifyServerSuccess } from './verify-server-success.js';

@@ -48,6 +48,7 @@ export class SaslError extends Error {
   readonly code: SaslErrorCode;
 
   /**
+   * Creates the error.
    * @param code - the machine-readable reason
    * @param message - a human-readable explanation that must not contain any secret
    */

@@ -86,6 +86,12 @@ export interface SaslClientMechanism {
   readonly serverError?: Readonly<Record<string, unknown>>;
 }
 
+/** A refused bearer token, with the error the server half sends to the client. */
+export interface TokenRejection {
+  /** The JSON object to send as the XOAUTH2 / OAUTHBEARER error challenge, e.g. `{ status: 'invalid_token' }`. */
+  readonly error: object;
+}
+
 /** What the server half needs to know about accounts. Synchronous on purpose: test servers own their data. */
 export interface SaslServerVerifier {
   /**
@@ -100,7 +106,7 @@ export interface SaslServerVerifier {
    * @param username - the user the client named (empty when OAUTHBEARER sent no `a=`)
    * @param token - the bearer token
    */
-  verifyToken?(username: string, token: string): boolean | { readonly error: object };
+  verifyToken?(username: string, token: string): boolean | TokenRejection;
   /** The identity already established outside SASL (e.g. a TLS client certificate), for EXTERNAL. */
   readonly externalIdentity?: string;
 }
