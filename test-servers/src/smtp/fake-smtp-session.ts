@@ -106,9 +106,8 @@ export class FakeSmtpSession {
       greeting = scripted;
     }
     await this.#reply(greeting);
-    if (greeting.startsWith('421')) this.#finish();
     // RFC 5321 3.1: after a 554 greeting the server only waits for QUIT.
-    else if (!greeting.startsWith('220')) this.#noService = true;
+    if (!greeting.startsWith('220')) this.#noService = true;
   }
 
   get #hostname(): string {
@@ -133,6 +132,8 @@ export class FakeSmtpSession {
   async #reply(text: string): Promise<void> {
     for (const line of text.split('\r\n')) this.#options.onTranscript?.({ direction: 'server', text: line });
     await this.#conn.send(`${text}\r\n`);
+    // RFC 5321 3.8: 421 means the server is shutting the channel, whoever scripted it.
+    if (text.startsWith('421')) this.#finish();
   }
 
   #finish(): void {

@@ -35,6 +35,8 @@ export async function startFakeSmtpServer(options: FakeSmtpServerOptions = {}): 
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.implicitTls === true ? { implicitTls: certificate } : {}),
     onSocket(socket) {
+      // Each reply piece should leave as its own segment, so split faults reach the client as split.
+      socket.setNoDelay(true);
       const info: FakeSmtpSessionInfo = {
         remoteAddress: socket.remoteAddress ?? '',
         remotePort: socket.remotePort ?? 0,
