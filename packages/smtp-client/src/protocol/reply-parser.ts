@@ -1,0 +1,168 @@
+import { SmtpProtocolError, type SmtpPhase } from '../smtp-error.js';
+import type { SmtpReply } from './reply.js';
+
+/** The longest reply line accepted, without its line ending (RFC 5321 allows 512; servers send more). */
+export const MAX_REPLY_LINE_BYTES = 4096;
+/** The largest reply accepted, all lines together. */
+export const MAX_REPLY_BYTES = 64 * 1024;
+/** The most lines one reply may have. */
+export const MAX_REPLY_LINES = 1000;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const LINE_START = /^([2-5]\d\d)([ -]|$)/;
+const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
+
+interface PendingReply {
+  code: string;
+  rawLines: string[];
+  texts: string[];
+  bytes: number;
+}
+
+interface QueuedReply {
+  reply: SmtpReply;
+  rawLines: string[];
+  bytes: number;
+}
+
+/**
+ * Incremental SMTP reply parser (RFC 5321 §4.2): feed it bytes in any
+ * fragmentation with {@link ReplyParser.push}, take complete replies with
+ * {@link ReplyParser.next}. Accepts bare-LF line ends. Bounded: a line over
+ * {@link MAX_REPLY_LINE_BYTES}, a reply over {@link MAX_REPLY_BYTES} or
+ * {@link MAX_REPLY_LINES} lines, a line without a valid code or with a code
+ * different from the reply's first line is an {@link SmtpProtocolError}, after
+ * which the parser refuses further input.
+ */
+export class ReplyParser {
+  /** The session step being parsed, named in protocol errors. */
+  phase: SmtpPhase = 'greeting';
+  readonly #decoder = new TextDecoder('utf-8');
+  #lineParts: Uint8Array[] = [];
+  #lineBytes = 0;
+  #pending: PendingReply | undefined;
+  readonly #queue: QueuedReply[] = [];
+  #queuedBytes = 0;
+  #failure: SmtpProtocolError | undefined;
+  #lastRawLines: string[] = [];
+
+  /**
+   * Feeds received bytes.
+   *
+   * @param bytes - the next bytes from the server, any fragmentation
+   * @throws {@link SmtpProtocolError} when the bytes break the reply syntax or a bound
+   */
+  push(bytes: Uint8Array): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    let start = 0;
+    while (start < bytes.length) {
+      const lf = bytes.indexOf(LF, start);
+      const end = lf === -1 ? bytes.length : lf;
+      if (end > start) {
+        this.#lineBytes += end - start;
+        // The CR of a CRLF is counted too, so allow one byte over the text limit.
+        if (this.#lineBytes > MAX_REPLY_LINE_BYTES + 1) {
+          this.#fail(`The server sent a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes.`);
+        }
+        this.#lineParts.push(bytes.slice(start, end));
+      }
+      if (lf === -1) break;
+      this.#completeLine();
+      start = lf + 1;
+    }
+  }
+
+  /**
+   * Takes the next complete reply, if one has been received.
+   *
+   * @returns the reply, or `undefined` when more bytes are needed
+   */
+  next(): SmtpReply | undefined {
+    const queued = this.#queue.shift();
+    if (queued === undefined) return undefined;
+    this.#queuedBytes -= queued.bytes;
+    this.#lastRawLines = queued.rawLines;
+    return queued.reply;
+  }
+
+  /** The lines, as received, of the reply last returned by {@link ReplyParser.next}: for transcripts. */
+  get lastRawLines(): readonly string[] {
+    return this.#lastRawLines;
+  }
+
+  /**
+   * How many received bytes have not been returned as part of a reply: complete
+   * replies not yet taken, lines of an unfinished reply and a partial line. Before
+   * a TLS upgrade this must be zero, or the server (or someone in between) sent
+   * bytes it had no business sending.
+   */
+  get bufferedBytes(): number {
+    return this.#queuedBytes + (this.#pending?.bytes ?? 0) + this.#lineBytes;
+  }
+
+  #completeLine(): void {
+    const parts = this.#lineParts;
+    const lineBytes = this.#lineBytes + 1;
+    this.#lineParts = [];
+    this.#lineBytes = 0;
+    let bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, lineBytes - 1);
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+    if (bytes.length > MAX_REPLY_LINE_BYTES) this.#fail(`The server sent a reply line longer than ${MAX_REPLY_LINE_BYTES} bytes.`);
+    const line = this.#decoder.decode(bytes);
+    const match = LINE_START.exec(line);
+    if (match === null) this.#fail(`The server sent a line that is not an SMTP reply: ${quote(line)}.`);
+    const [, code = '', separator = ''] = match;
+    const pending = this.#pending ?? { code, rawLines: [], texts: [], bytes: 0 };
+    if (pending.code !== code) {
+      this.#fail(`The server changed the reply code within a multi-line reply (${pending.code}, then ${code}).`);
+    }
+    pending.rawLines.push(line);
+    pending.texts.push(line.slice(4));
+    pending.bytes += lineBytes;
+    if (pending.bytes > MAX_REPLY_BYTES) this.#fail(`The server sent a reply larger than ${MAX_REPLY_BYTES} bytes.`);
+    if (pending.rawLines.length > MAX_REPLY_LINES) this.#fail(`The server sent a reply of more than ${MAX_REPLY_LINES} lines.`);
+    if (separator === '-') {
+      this.#pending = pending;
+      return;
+    }
+    this.#pending = undefined;
+    this.#queue.push({ reply: buildReply(pending), rawLines: pending.rawLines, bytes: pending.bytes });
+    this.#queuedBytes += pending.bytes;
+  }
+
+  #fail(message: string): never {
+    this.#failure = new SmtpProtocolError(this.phase, `${message} The connection was closed; the server is not speaking SMTP correctly.`);
+    throw this.#failure;
+  }
+}
+
+function buildReply(pending: PendingReply): SmtpReply {
+  const code = Number(pending.code);
+  const enhanced = ENHANCED.exec(pending.texts[0] ?? '');
+  const enhancedCode = enhanced !== null && enhanced[1] === pending.code[0] ? `${enhanced[1]}.${enhanced[2]}.${enhanced[3]}` : undefined;
+  const lines = enhancedCode === undefined ? pending.texts : pending.texts.map((text) => stripEnhanced(text, enhancedCode));
+  const reply: SmtpReply = { code, lines, text: lines.join('\n') };
+  if (enhancedCode !== undefined) reply.enhancedCode = enhancedCode;
+  return reply;
+}
+
+function stripEnhanced(text: string, enhancedCode: string): string {
+  if (text === enhancedCode) return '';
+  return text.startsWith(`${enhancedCode} `) ? text.slice(enhancedCode.length + 1) : text;
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function quote(line: string): string {
+  const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
+  return JSON.stringify(shown);
+}

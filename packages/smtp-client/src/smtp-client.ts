@@ -1,0 +1,707 @@
+import {
+  canonicalMechanismName,
+  createClientMechanism,
+  mechanismSendsSecretInClear,
+  SaslError,
+  selectMechanism,
+  type SaslClientMechanism,
+} from '@sysmail/sasl';
+import { REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
+import { isValidClientName } from './protocol/address.js';
+import type { SmtpCapabilities } from './protocol/capabilities.js';
+import { encodeCommandLines } from './protocol/command-line.js';
+import { DataEncoder, hasEightBitBytes } from './protocol/data-encoder.js';
+import { ReplyParser } from './protocol/reply-parser.js';
+import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
+import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
+import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
+import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
+import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
+import { FatalAuthError, runSaslExchange } from './sasl-exchange.js';
+import {
+  SmtpAbortError,
+  SmtpArgumentError,
+  SmtpAuthError,
+  SmtpCapabilityError,
+  SmtpConnectionError,
+  SmtpError,
+  SmtpProtocolError,
+  SmtpReplyError,
+  SmtpTimeoutError,
+  SmtpTlsError,
+  type SmtpPhase,
+  type SmtpRejectedRecipient,
+} from './smtp-error.js';
+
+/** Credentials for {@link SmtpClient.authenticate}. */
+export type SmtpCredentials =
+  | {
+      /** The account name. */
+      username: string;
+      /** The password. */
+      password: string;
+      /** Force a mechanism (e.g. `CRAM-MD5`) instead of the strongest one the server offers. */
+      mechanism?: string;
+    }
+  | {
+      /** The mailbox the token was issued for. */
+      username: string;
+      /** The OAuth 2.0 access token (XOAUTH2, OAUTHBEARER). */
+      accessToken: string;
+      /** Force `XOAUTH2` or `OAUTHBEARER` instead of the preferred one the server offers. */
+      mechanism?: string;
+    };
+
+/** What {@link SmtpClient.authenticate} reports. */
+export interface SmtpAuthResult {
+  /** The mechanism that succeeded. */
+  mechanism: string;
+  /** The server's 235 reply. */
+  reply: SmtpReply;
+}
+
+/** What {@link SmtpClient.send} reports. */
+export interface SmtpSendResult {
+  /** The recipients the server accepted: the message was delivered to them. */
+  accepted: string[];
+  /** The recipients the server refused, each with its reply; the others still got the message. */
+  rejected: SmtpRejectedRecipient[];
+  /** The server's reply to the end of the message (it often carries a queue id). */
+  reply: SmtpReply;
+}
+
+/** Options of {@link SmtpClient.rawCommand}. */
+export interface SmtpRawCommandOptions {
+  /** How many replies to read; default one per line. */
+  replies?: number;
+}
+
+/**
+ * An SMTP submission client: one connection, any number of messages.
+ *
+ * ```ts
+ * const client = await SmtpClient.connect({ host: 'smtp.example.com', port: 587, security: 'starttls' });
+ * await client.authenticate({ username: 'app@example.com', password });
+ * const result = await client.send({ from: 'app@example.com', to: ['a@example.org'] }, message);
+ * await client.quit();
+ * ```
+ *
+ * Calls are queued and run one at a time. After an error that leaves the
+ * session in an unknown state (timeout, abort, protocol violation, lost
+ * connection, 421) the connection is closed and every later call fails with
+ * an {@link SmtpConnectionError} naming the original error. A refused command
+ * (4xx/5xx) leaves the session usable: a failed transaction is reset with RSET.
+ */
+export class SmtpClient {
+  readonly #wire: WireConnection;
+  readonly #parser = new ReplyParser();
+  readonly #transcript: Transcript;
+  readonly #timeouts: Record<SmtpTimeoutPhase, number>;
+  readonly #options: SmtpClientOptions;
+  readonly #clientName: string;
+  #greeting: SmtpReply | undefined;
+  #capabilities: SmtpCapabilities | undefined;
+  #authenticatedAs: string | undefined;
+  #unusable: SmtpError | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #inflightRead: InflightRead | undefined;
+
+  private constructor(wire: WireConnection, options: SmtpClientOptions, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
+    this.#wire = wire;
+    this.#options = options;
+    this.#transcript = wire.transcript;
+    this.#timeouts = timeouts;
+    this.#clientName = clientName;
+  }
+
+  /**
+   * Connects, reads the greeting, says EHLO (HELO when the server does not know
+   * EHLO) and, with security `starttls`, upgrades to TLS and says EHLO again,
+   * discarding the capabilities learnt in plaintext.
+   *
+   * @param options - where and how to connect
+   * @returns a client ready for {@link SmtpClient.authenticate} and {@link SmtpClient.send}
+   * @throws {@link SmtpConnectionError} (and its TLS, timeout and abort subclasses), {@link SmtpReplyError}
+   *   for a refused greeting or EHLO, {@link SmtpCapabilityError} when STARTTLS is required but not offered,
+   *   {@link SmtpProtocolError}, {@link SmtpArgumentError} for bad options
+   */
+  static async connect(options: SmtpClientOptions): Promise<SmtpClient> {
+    if (typeof options?.host !== 'string' || options.host === '') throw new SmtpArgumentError('connect', 'options.host must be a host name or IP address.');
+    const security: SmtpSecurity = options.security ?? 'starttls';
+    if (security !== 'none' && security !== 'starttls' && security !== 'tls') {
+      throw new SmtpArgumentError('connect', `options.security must be 'none', 'starttls' or 'tls', not ${JSON.stringify(security)}.`);
+    }
+    const port = options.port ?? (security === 'tls' ? 465 : 25);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new SmtpArgumentError('connect', `options.port must be 1 to 65535, not ${String(port)}.`);
+    let timeouts: Record<SmtpTimeoutPhase, number>;
+    try {
+      timeouts = resolveTimeouts(options.timeouts, DEFAULT_SMTP_TIMEOUTS);
+    } catch (error) {
+      throw new SmtpArgumentError('connect', (error as Error).message);
+    }
+    const clientName = options.clientName ?? defaultClientName(options.localAddress);
+    if (!isValidClientName(clientName)) {
+      throw new SmtpArgumentError('ehlo', `options.clientName ${JSON.stringify(clientName)} is neither a domain name nor an address literal such as [192.0.2.1].`);
+    }
+    let wire: WireConnection;
+    try {
+      wire = await WireConnection.connect({
+        host: options.host,
+        port,
+        implicitTls: security === 'tls',
+        tls: options.tls,
+        localAddress: options.localAddress,
+        signal: options.signal,
+        connectTimeout: timeouts.connect,
+        transcript: new Transcript(options.onTranscript),
+      });
+    } catch (error) {
+      throw toSmtpError(error, 'connect', timeouts);
+    }
+    const client = new SmtpClient(wire, options, timeouts, clientName);
+    try {
+      await client.#open(security);
+    } catch (error) {
+      const failure = toSmtpError(error, 'greeting', timeouts);
+      client.#markUnusable(failure);
+      throw failure;
+    }
+    return client;
+  }
+
+  /** The server's greeting (the 220 reply). */
+  get greeting(): SmtpReply {
+    return this.#greeting as SmtpReply;
+  }
+
+  /** What the server advertised in its latest EHLO reply (after STARTTLS: the reply over TLS). */
+  get capabilities(): SmtpCapabilities {
+    return this.#capabilities as SmtpCapabilities;
+  }
+
+  /** True when the connection runs over TLS. */
+  get secure(): boolean {
+    return this.#wire.secure;
+  }
+
+  /** The negotiated TLS version, cipher and peer certificate, when secure. */
+  get tlsDetails(): TlsDetails | undefined {
+    return this.#wire.tlsDetails;
+  }
+
+  /** The identity authenticated with {@link SmtpClient.authenticate}, if any. */
+  get authenticatedAs(): string | undefined {
+    return this.#authenticatedAs;
+  }
+
+  /** True once the connection is closed: after {@link SmtpClient.quit}, {@link SmtpClient.close} or a fatal error. */
+  get closed(): boolean {
+    return this.#unusable !== undefined || this.#wire.closed;
+  }
+
+  /**
+   * Authenticates with SMTP AUTH (RFC 4954). Without `mechanism`, picks the
+   * strongest mechanism the server offers that the credentials can serve (SCRAM
+   * with channel binding over TLS 1.3, SCRAM, DIGEST-MD5, CRAM-MD5, then PLAIN
+   * and LOGIN; XOAUTH2 or OAUTHBEARER for tokens). Mechanisms that expose the
+   * password or token on the wire are refused over an unencrypted connection
+   * unless `allowPlaintextAuth` was set.
+   *
+   * @param credentials - username and password, or username and access token
+   * @returns the mechanism used and the server's reply
+   * @throws {@link SmtpAuthError} when refused (`transient` for 4xx; `oauthError` holds an OAuth server's JSON error)
+   * @throws {@link SmtpCapabilityError} when the server offers no AUTH or no usable mechanism
+   */
+  authenticate(credentials: SmtpCredentials): Promise<SmtpAuthResult> {
+    return this.#run('auth', () => this.#authenticate(credentials));
+  }
+
+  /**
+   * Sends one message. MAIL, RCPT… and DATA are pipelined in one write when the
+   * server offers PIPELINING; BDAT is used when it offers CHUNKING. Recipients
+   * the server refuses are reported in `rejected` while the others get the
+   * message. The message is streamed: line ends are normalised to CRLF before
+   * dot-stuffing, so no content can end the message early.
+   *
+   * @param envelope - the sender and recipients, and optional SIZE, 8-bit, SMTPUTF8 and DSN settings
+   * @param message - the complete message: string, bytes, or a stream of bytes
+   * @returns the accepted and refused recipients and the server's final reply
+   * @throws {@link SmtpReplyError} when the sender, every recipient, DATA or the message is refused (the session stays usable)
+   * @throws {@link SmtpCapabilityError} when the message needs an extension the server lacks, or exceeds its SIZE
+   * @throws {@link SmtpArgumentError} for an invalid address
+   */
+  send(envelope: SmtpEnvelope, message: SmtpMessage): Promise<SmtpSendResult> {
+    return this.#run('mail', () => this.#send(envelope, message));
+  }
+
+  /**
+   * Ends the session politely (QUIT) and closes the connection. Never fails
+   * because of the server: a server that does not answer is cut off when the
+   * command deadline passes. Idempotent.
+   */
+  async quit(): Promise<void> {
+    const run = this.#queue.then(async () => {
+      if (this.closed) return;
+      try {
+        await this.#exchange('quit', 'QUIT');
+      } catch {
+        // The session ends either way; a server that drops the line at QUIT has done its part.
+      }
+      if (!this.#wire.closed) await this.#wire.close();
+      this.#markUnusable(new SmtpConnectionError('quit', 'The client has ended the session with QUIT; connect again to send more.', { transient: false }));
+    });
+    this.#queue = run.catch(() => undefined);
+    await run;
+  }
+
+  /** Closes the connection at once, failing whatever is in flight. Idempotent. */
+  close(): void {
+    this.#wire.destroy();
+    this.#markUnusable(new SmtpConnectionError('quit', 'The client was closed; connect again to send more.', { transient: false }));
+  }
+
+  /**
+   * **Diagnostics only** (used by `smtp-probe`): sends command lines in one
+   * write, bypassing the session's rules, and reads replies. Each line is still
+   * refused if it contains CR, LF or NUL. After using it the session is in
+   * whatever state the server thinks; send mail on a fresh connection.
+   *
+   * @param lines - one or more command lines without line endings
+   * @param options - how many replies to read
+   * @returns the replies, in order
+   */
+  rawCommand(lines: string | readonly string[], options: SmtpRawCommandOptions = {}): Promise<SmtpReply[]> {
+    const list = typeof lines === 'string' ? [lines] : lines;
+    return this.#run('mail', async () => {
+      await this.#step('mail', this.#timeouts.command, () => this.#writeLines('mail', list));
+      const replies: SmtpReply[] = [];
+      for (let i = 0; i < (options.replies ?? list.length); i++) replies.push(await this.#readStep('mail', this.#timeouts.command));
+      return replies;
+    });
+  }
+
+  /**
+   * **Diagnostics only** (used by `smtp-probe`): writes bytes exactly as given,
+   * with no check at all, for protocol probes such as a bare LF inside DATA.
+   *
+   * @param bytes - what to send
+   */
+  rawWrite(bytes: Uint8Array): Promise<void> {
+    return this.#run('data', async () => {
+      if (this.#transcript.enabled) this.#transcript.client(`<${bytes.length} raw bytes>`);
+      await this.#step('data', this.#timeouts.command, () => this.#wire.write(bytes));
+    });
+  }
+
+  /**
+   * **Diagnostics only** (used by `smtp-probe`): waits up to `waitMs` for a
+   * reply without treating silence as an error, e.g. to see whether a server
+   * answers a command pipelined after STARTTLS.
+   *
+   * @param waitMs - how long to wait
+   * @returns the reply, or `undefined` when none arrived in time
+   */
+  rawReadReply(waitMs: number): Promise<SmtpReply | undefined> {
+    return this.#run('mail', async () => {
+      const giveUpAt = Date.now() + waitMs;
+      for (;;) {
+        const reply = this.#takeReply('mail', false);
+        if (reply !== undefined) return reply;
+        let timer: NodeJS.Timeout | undefined;
+        const silence = new Promise<'silence'>((resolve) => {
+          timer = setTimeout(() => resolve('silence'), Math.max(0, giveUpAt - Date.now()));
+        });
+        try {
+          const outcome = await Promise.race([this.#read().promise.then(() => 'data' as const), silence]);
+          if (outcome === 'silence') return undefined;
+        } finally {
+          clearTimeout(timer);
+        }
+        await this.#pushNextChunk('mail');
+      }
+    });
+  }
+
+  /**
+   * **Diagnostics only** (used by `smtp-probe`): upgrades to TLS now, after the
+   * caller saw the server's 220 to a STARTTLS sent with {@link SmtpClient.rawCommand}.
+   * Bytes received before the handshake still close the connection with an
+   * {@link SmtpProtocolError}. Capabilities are not refreshed: send EHLO yourself.
+   *
+   * @param tls - TLS settings for this upgrade, defaulting to the connect options'
+   */
+  rawStartTls(tls?: WireTlsOptions): Promise<void> {
+    return this.#run('starttls', () => this.#upgrade(tls));
+  }
+
+  async #open(security: SmtpSecurity): Promise<void> {
+    this.#greeting = await this.#readStep('greeting', this.#timeouts.greeting);
+    try {
+      acceptGreeting(this.#greeting);
+    } catch (error) {
+      // RFC 5321 §3.1: after a 554 greeting the client should still say QUIT.
+      if (this.#greeting.code !== 421) await this.#exchange('quit', 'QUIT').catch(() => undefined);
+      throw error;
+    }
+    await this.#ehlo();
+    if (security !== 'starttls') return;
+    if (!this.capabilities.starttls) {
+      throw new SmtpCapabilityError(
+        'starttls',
+        `The server does not offer STARTTLS, and security 'starttls' never continues in plaintext. Use a server or port that supports TLS (587 with STARTTLS, 465 with security 'tls').`,
+      );
+    }
+    judgeStarttls(await this.#exchange('starttls', 'STARTTLS'));
+    await this.#upgrade(undefined);
+    // RFC 3207 §4.2: everything learnt before TLS is forgotten and EHLO is sent again.
+    this.#capabilities = undefined;
+    await this.#ehlo();
+  }
+
+  async #upgrade(tls: WireTlsOptions | undefined): Promise<void> {
+    const pendingBytes = this.#parser.bufferedBytes + (this.#inflightRead?.received ?? 0);
+    await this.#step('starttls', this.#timeouts.command, () => this.#wire.upgradeToTls({ tls, pendingBytes }));
+  }
+
+  async #ehlo(): Promise<void> {
+    const outcome = judgeEhlo(await this.#exchange('ehlo', `EHLO ${this.#clientName}`));
+    this.#capabilities = outcome.type === 'capabilities' ? outcome.capabilities : judgeHelo(await this.#exchange('ehlo', `HELO ${this.#clientName}`));
+  }
+
+  async #authenticate(credentials: SmtpCredentials): Promise<SmtpAuthResult> {
+    const secret = checkCredentials(credentials);
+    this.#transcript.addSecret(secret);
+    const offered = this.capabilities.authMechanisms;
+    if (offered.length === 0) {
+      throw new SmtpCapabilityError('auth', 'The server does not offer AUTH on this connection. If it requires TLS first, connect with security starttls or tls.');
+    }
+    const secure = this.#wire.secure;
+    const allowPlaintext = this.#options.allowPlaintextAuth === true;
+    const channelBinding = this.#wire.channelBinding();
+    let name: string | undefined;
+    if (credentials.mechanism !== undefined) {
+      name = canonicalMechanismName(credentials.mechanism);
+      if (name === undefined) throw new SmtpArgumentError('auth', `The SASL mechanism ${JSON.stringify(credentials.mechanism)} is not supported.`);
+      if (!offered.includes(name)) {
+        throw new SmtpCapabilityError('auth', `The server does not offer ${name}; it offers ${offered.join(', ')}.`);
+      }
+    } else {
+      name = selectMechanism(offered, credentials, { secure, allowPlaintextOnInsecure: allowPlaintext, channelBinding: channelBinding !== undefined });
+      if (name === undefined) {
+        const hint = secure ? '' : ' Over an unencrypted connection PLAIN, LOGIN and the OAuth mechanisms are refused: use TLS (or allowPlaintextAuth).';
+        throw new SmtpCapabilityError('auth', `None of the server's mechanisms (${offered.join(', ')}) can be used with these credentials.${hint}`);
+      }
+    }
+    if (!secure && !allowPlaintext && mechanismSendsSecretInClear(name)) {
+      throw new SmtpAuthError(
+        `${name} would send the ${'accessToken' in credentials ? 'token' : 'password'} readable by anyone on the network, and this connection is not encrypted; nothing was sent. Connect with security 'starttls' or 'tls', or set allowPlaintextAuth if the network is trusted.`,
+        { mechanism: name },
+      );
+    }
+    let mechanism: SaslClientMechanism;
+    try {
+      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#options.port, channelBinding });
+    } catch (error) {
+      if (!(error instanceof SaslError)) throw error;
+      throw new SmtpAuthError(`${name} cannot be used with these credentials: ${error.message}.`, { mechanism: name, cause: error });
+    }
+    const outcome = await runSaslExchange(
+      {
+        send: (line, redacted) => this.#step('auth', this.#timeouts.command, () => this.#writeLines('auth', [line], [redacted])),
+        readReply: () => this.#readStep('auth', this.#timeouts.command, true),
+      },
+      mechanism,
+    );
+    this.#authenticatedAs = credentials.username;
+    return { mechanism: name, reply: outcome.reply };
+  }
+
+  async #send(envelope: SmtpEnvelope, message: SmtpMessage): Promise<SmtpSendResult> {
+    if (typeof envelope !== 'object' || envelope === null || typeof envelope.from !== 'string') {
+      throw new SmtpArgumentError('mail', 'The envelope must be an object with `from` (a string, "" for <>) and `to` (an array of addresses).');
+    }
+    const bytes = inMemoryBytes(message);
+    const size = bytes?.length ?? envelope.size;
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new SmtpArgumentError('mail', 'envelope.size must be a non-negative integer.');
+    const plan = planTransaction(envelope, this.capabilities, { size, eightBit: bytes !== undefined && hasEightBitBytes(bytes) });
+    const { mailReply, rcptReplies, dataReply } = await this.#sendEnvelope(plan);
+    const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+    if (outcome.failure !== undefined) {
+      // RFC 2920 §3.1: a DATA accepted after every recipient failed is ended with an empty message.
+      if (dataReply?.code === 354) await this.#step('data', this.#timeouts.data, () => this.#finishData(new Uint8Array([0x2e, 0x0d, 0x0a]), 0));
+      await this.#reset();
+      throw outcome.failure;
+    }
+    if (dataReply !== undefined && dataReply.code !== 354) {
+      await this.#reset();
+      throw new SmtpReplyError('data', `The server refused DATA: ${summarizeReply(dataReply)}.${advice(dataReply)}`, dataReply);
+    }
+    const reply =
+      plan.framing === 'bdat'
+        ? await this.#step('data', this.#timeouts.data, () => this.#streamBdat(message, bytes))
+        : await this.#step('data', this.#timeouts.data, () => this.#streamData(message, bytes));
+    if (!isPositive(reply)) {
+      await this.#reset();
+      throw new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
+    }
+    return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
+  }
+
+  async #sendEnvelope(plan: TransactionPlan): Promise<{ mailReply: SmtpReply; rcptReplies: SmtpReply[]; dataReply: SmtpReply | undefined }> {
+    const command = this.#timeouts.command;
+    const withData = plan.framing === 'data';
+    const rcptReplies: SmtpReply[] = [];
+    if (plan.pipelined) {
+      const lines = [plan.mail, ...plan.rcpts, ...(withData ? ['DATA'] : [])];
+      await this.#step('mail', command, () => this.#writeLines('mail', lines));
+      const mailReply = await this.#readStep('mail', command);
+      for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await this.#readStep('rcpt', command));
+      const dataReply = withData ? await this.#readStep('data', command) : undefined;
+      return { mailReply, rcptReplies, dataReply };
+    }
+    const mailReply = await this.#exchange('mail', plan.mail);
+    if (!isPositive(mailReply)) return { mailReply, rcptReplies, dataReply: undefined };
+    for (const rcpt of plan.rcpts) rcptReplies.push(await this.#exchange('rcpt', rcpt));
+    if (!withData || !rcptReplies.some(isPositive)) return { mailReply, rcptReplies, dataReply: undefined };
+    return { mailReply, rcptReplies, dataReply: await this.#exchange('data', 'DATA') };
+  }
+
+  async #streamData(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
+    const encoder = new DataEncoder('data');
+    await this.#pumpMessage(message, bytes, async (chunk) => {
+      const encoded = encoder.push(chunk);
+      if (encoded.length > 0) await this.#wire.write(encoded);
+      return true;
+    });
+    return this.#finishData(encoder.end(), encoder.inputBytes);
+  }
+
+  async #finishData(tail: Uint8Array, contentBytes: number): Promise<SmtpReply> {
+    await this.#wire.write(tail);
+    if (this.#transcript.enabled) {
+      this.#transcript.client(`<${contentBytes} bytes>`);
+      this.#transcript.client('.');
+    }
+    return this.#readReply('data');
+  }
+
+  async #streamBdat(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
+    const encoder = new DataEncoder('bdat');
+    let refusal: SmtpReply | undefined;
+    await this.#pumpMessage(message, bytes, async (chunk) => {
+      const encoded = encoder.push(chunk);
+      if (encoded.length === 0) return true;
+      const reply = await this.#bdat(encoded, false);
+      if (!isPositive(reply)) refusal = reply;
+      return refusal === undefined;
+    });
+    return refusal ?? this.#bdat(encoder.end(), true);
+  }
+
+  async #bdat(chunk: Uint8Array, last: boolean): Promise<SmtpReply> {
+    const command = `BDAT ${chunk.length}${last ? ' LAST' : ''}`;
+    await this.#writeLines('data', [command]);
+    if (chunk.length > 0) await this.#wire.write(chunk);
+    if (this.#transcript.enabled && chunk.length > 0) this.#transcript.client(`<${chunk.length} bytes>`);
+    return this.#readReply('data');
+  }
+
+  /**
+   * Feeds the message's chunks to `sink` until it returns false; a failing
+   * message source ends the session, since the server already has part of it.
+   */
+  async #pumpMessage(message: SmtpMessage, bytes: Uint8Array | undefined, sink: (chunk: Uint8Array) => Promise<boolean>): Promise<void> {
+    const iterator = messageChunks(message, bytes);
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (cause) {
+        throw new SmtpConnectionError('data', `Reading the message failed (${describe(cause)}); the connection was closed because the server had received part of it.`, {
+          transient: false,
+          cause,
+        });
+      }
+      if (next.done === true) return;
+      if (!(await sink(next.value))) {
+        await iterator.return(undefined);
+        return;
+      }
+    }
+  }
+
+  async #reset(): Promise<void> {
+    let reply: SmtpReply;
+    try {
+      reply = await this.#exchange('mail', 'RSET');
+    } catch (error) {
+      this.#markUnusable(toSmtpError(error, 'mail', this.#timeouts));
+      return;
+    }
+    if (!isPositive(reply)) {
+      this.#markUnusable(new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`));
+    }
+  }
+
+  /** Runs one public operation after the previous ones, turning every failure into an SmtpError and closing the session when its state is unknown. */
+  #run<T>(phase: SmtpPhase, operation: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      if (this.#unusable !== undefined) throw this.#closedError(phase);
+      try {
+        return await operation();
+      } catch (error) {
+        const failure = toSmtpError(error, phase, this.#timeouts);
+        if (leavesSessionUnknown(failure)) this.#markUnusable(failure);
+        throw failure;
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #closedError(phase: SmtpPhase): SmtpConnectionError {
+    const cause = this.#unusable as SmtpError;
+    if (cause.phase === 'quit' && cause instanceof SmtpConnectionError && !cause.transient) return new SmtpConnectionError(phase, cause.message, { transient: false });
+    return new SmtpConnectionError(phase, `The connection was closed after an earlier error (${cause.message}). Connect again.`, { cause, transient: cause.transient });
+  }
+
+  #markUnusable(error: SmtpError): void {
+    this.#unusable ??= error;
+    this.#wire.destroy();
+  }
+
+  /** Sends one command and reads its reply under the command deadline. */
+  #exchange(phase: SmtpPhase, line: string): Promise<SmtpReply> {
+    return this.#step(phase, this.#timeouts.command, async () => {
+      await this.#writeLines(phase, [line]);
+      return this.#readReply(phase);
+    });
+  }
+
+  #readStep(phase: SmtpPhase, ms: number, redactChallenges = false): Promise<SmtpReply> {
+    return this.#step(phase, ms, () => this.#readReply(phase, redactChallenges));
+  }
+
+  async #step<T>(phase: SmtpPhase, ms: number, step: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#wire.withDeadline(phase, ms, step);
+    } catch (error) {
+      throw toSmtpError(error, phase, this.#timeouts);
+    }
+  }
+
+  async #writeLines(phase: SmtpPhase, lines: readonly string[], redacted?: readonly string[]): Promise<void> {
+    const bytes = encodeCommandLines(lines, phase);
+    if (this.#transcript.enabled) lines.forEach((line, i) => this.#transcript.client(line, redacted?.[i]));
+    await this.#wire.write(bytes);
+  }
+
+  async #readReply(phase: SmtpPhase, redactChallenges = false): Promise<SmtpReply> {
+    for (;;) {
+      const reply = this.#takeReply(phase, redactChallenges);
+      if (reply !== undefined) return reply;
+      await this.#pushNextChunk(phase);
+    }
+  }
+
+  /** Takes a complete reply from the parser, reports it to the transcript and ends the session on 421. */
+  #takeReply(phase: SmtpPhase, redactChallenges: boolean): SmtpReply | undefined {
+    const reply = this.#parser.next();
+    if (reply === undefined) return undefined;
+    if (this.#transcript.enabled) {
+      for (const line of this.#parser.lastRawLines) this.#transcript.server(line, redactChallenges && reply.code === 334 ? `334 ${REDACTED}` : undefined);
+    }
+    if (reply.code === 421 && phase !== 'quit') {
+      throw new SmtpReplyError(phase, `The server is closing the connection: ${summarizeReply(reply)}. Try again later.`, reply);
+    }
+    return reply;
+  }
+
+  async #pushNextChunk(phase: SmtpPhase): Promise<void> {
+    const chunk = await this.#read().promise;
+    this.#inflightRead = undefined;
+    if (chunk === null) {
+      throw new SmtpConnectionError(phase, `The server closed the connection during ${phase} without a complete reply. Try again later; if it persists, check the server's logs.`);
+    }
+    this.#parser.phase = phase;
+    this.#parser.push(chunk);
+  }
+
+  /**
+   * The one outstanding read. A read that {@link SmtpClient.rawReadReply} stopped
+   * waiting for stays here, with its bytes once they arrive, for the next reader.
+   */
+  #read(): InflightRead {
+    if (this.#inflightRead === undefined) {
+      const inflight: InflightRead = { promise: this.#wire.read(), received: 0 };
+      inflight.promise.then(
+        (chunk) => {
+          inflight.received = chunk?.length ?? 0;
+        },
+        () => undefined,
+      );
+      this.#inflightRead = inflight;
+    }
+    return this.#inflightRead;
+  }
+}
+
+/** A read from the connection and, once it completed, how many bytes it brought. */
+interface InflightRead {
+  promise: Promise<Uint8Array | null>;
+  received: number;
+}
+
+/** Whether an error leaves the session in a state the client cannot vouch for, so the connection must close. */
+function leavesSessionUnknown(error: SmtpError): boolean {
+  if (error instanceof FatalAuthError) return true;
+  if (error instanceof SmtpReplyError) return error.reply.code === 421;
+  return !(error instanceof SmtpAuthError || error instanceof SmtpArgumentError || error instanceof SmtpCapabilityError);
+}
+
+function checkCredentials(credentials: SmtpCredentials): string {
+  if (typeof credentials !== 'object' || credentials === null || typeof credentials.username !== 'string') {
+    throw new SmtpArgumentError('auth', 'Credentials must be { username, password } or { username, accessToken }.');
+  }
+  if ('password' in credentials && typeof credentials.password === 'string') return credentials.password;
+  if ('accessToken' in credentials && typeof credentials.accessToken === 'string') return credentials.accessToken;
+  throw new SmtpArgumentError('auth', 'Credentials must carry a password or an accessToken string.');
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Maps anything thrown during a phase to this package's errors.
+ *
+ * @param error - what was thrown
+ * @param phase - the phase that was running
+ * @param timeouts - the deadlines, to name the one that passed
+ * @returns the SmtpError to throw
+ */
+function toSmtpError(error: unknown, phase: SmtpPhase, timeouts: Record<SmtpTimeoutPhase, number>): SmtpError {
+  if (error instanceof SmtpError) return error;
+  if (error instanceof WireError) {
+    switch (error.kind) {
+      case 'timeout': {
+        const setting = phase === 'connect' ? 'connect' : phase === 'greeting' ? 'greeting' : phase === 'data' ? 'data' : 'command';
+        return new SmtpTimeoutError(phase, `${error.message} The server is slow or unreachable: try again later, or raise timeouts.${setting} (now ${timeouts[setting]} ms).`, {
+          cause: error,
+        });
+      }
+      case 'aborted':
+        return new SmtpAbortError(phase, { cause: error });
+      case 'tls':
+        return new SmtpTlsError(phase, error.message, { cause: error });
+      case 'injection':
+        return new SmtpProtocolError(phase, error.message, { cause: error });
+      case 'connect':
+      case 'closed':
+      case 'reset':
+        return new SmtpConnectionError(phase, error.message, { cause: error, transient: error.transient });
+    }
+  }
+  if (error instanceof SaslError) return new SmtpAuthError(`Authentication failed: ${error.message}.`, { cause: error });
+  return new SmtpError(phase, `Unexpected failure during ${phase}: ${describe(error)}`, { cause: error });
+}
