@@ -15,6 +15,9 @@ export function createOAuthBearerClient(credentials: SaslCredentials, context: S
   const { username, accessToken } = requireToken(credentials, 'OAUTHBEARER');
   checkCredentialText(username, 'username', { nonEmpty: true, forbidden: /[\0-\x1f\x7f]/ });
   if (/[\0-\x1f\x7f]/.test(context.host)) throw new SaslError('invalid-context', 'OAUTHBEARER: the host contains a control character');
+  if (context.port !== undefined && !(Number.isInteger(context.port) && context.port > 0 && context.port < 65536)) {
+    throw new SaslError('invalid-context', 'OAUTHBEARER: the port is not a TCP port number');
+  }
   const port = context.port === undefined ? '' : `port=${context.port}\x01`;
   const message = `n,a=${encodeSaslname(username)},\x01host=${context.host}\x01${port}auth=Bearer ${accessToken}\x01\x01`;
   return new SingleMessageClient('OAUTHBEARER', utf8(message), (challenge) => ({

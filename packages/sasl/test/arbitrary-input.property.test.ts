@@ -48,7 +48,7 @@ describe.each(supportedMechanisms)('%s client', (mechanism) => {
           expectNoSecret(error as SaslError);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
@@ -64,7 +64,7 @@ describe.each(supportedMechanisms)('%s server', (mechanism) => {
           if (step.type === 'failure') expect(step.reason).not.toContain(PASSWORD);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });

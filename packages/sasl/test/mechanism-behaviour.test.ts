@@ -231,3 +231,20 @@ test('SaslError carries a code and is an Error', () => {
   expect(error.name).toBe('SaslError');
   expect(error.code).toBe('bad-rspauth');
 });
+
+test('OAUTHBEARER refuses a context whose host or port cannot be carried', () => {
+  const credentials = { username: 'u', accessToken: 't' };
+  expect(() => createClientMechanism('OAUTHBEARER', credentials, { service: 'smtp', host: 'a\x01b' })).toThrow(expect.objectContaining({ code: 'invalid-context' }));
+  expect(() => createClientMechanism('OAUTHBEARER', credentials, { service: 'smtp', host: 'h', port: 70000 })).toThrow(expect.objectContaining({ code: 'invalid-context' }));
+  expect(text(createClientMechanism('OAUTHBEARER', credentials, { service: 'smtp', host: 'h' }).initialResponse() ?? new Uint8Array(0))).toBe('n,a=u,\x01host=h\x01auth=Bearer t\x01\x01');
+});
+
+test('LOGIN server: prompts, takes an initial response as the username, checks the password', () => {
+  const server = createServerMechanism('LOGIN', { lookupPassword: (u) => (u === 'alice' ? 'pw' : undefined) });
+  expect(server.step(null)).toEqual({ type: 'challenge', challenge: bytes('Username:') });
+  expect(server.step(bytes('alice'))).toEqual({ type: 'challenge', challenge: bytes('Password:') });
+  expect(server.step(bytes('pw'))).toEqual({ type: 'success', identity: 'alice' });
+  const withIr = createServerMechanism('LOGIN', { lookupPassword: () => 'pw' });
+  expect(withIr.step(bytes('bob'))).toEqual({ type: 'challenge', challenge: bytes('Password:') });
+  expect(withIr.step(bytes('nope')).type).toBe('failure');
+});

@@ -14,7 +14,7 @@ export class LoginServer extends ServerMechanismBase {
   }
 
   protected next(response: Uint8Array | null): SaslServerStep {
-    if (response === null) return challenge(utf8('Username:'));
+    if (response === null) return this.username === undefined ? challenge(utf8('Username:')) : failure('LOGIN: no password');
     if (this.username === undefined) {
       this.username = decodeUtf8(response);
       return challenge(utf8('Password:'));
