@@ -8,7 +8,7 @@ import {
   type SaslClientMechanism,
   type SaslCredentials,
 } from '@sysmail/sasl';
-import { resolveTimeouts, Transcript, WireConnection, type TlsDetails } from '@sysmail/wire';
+import { describeTlsFailure, resolveTimeouts, Transcript, WireConnection, type TlsDetails } from '@sysmail/wire';
 import {
   Pop3AuthError,
   Pop3ConfigError,
@@ -509,11 +509,30 @@ export class Pop3Client {
         { phase: 'stls', response: status.line, code: status.type === 'err' ? status.code : undefined, transient: status.type === 'err' && isTransientCode(status.code) },
       );
     }
-    await this.#deadline('stls', this.#timeouts.command, () =>
-      this.#connection.upgradeToTls({ tls: this.#options.tls, pendingBytes: this.#parser.bufferedBytes }),
-    );
+    try {
+      await this.#connection.withDeadline('stls', this.#timeouts.command, () =>
+        this.#connection.upgradeToTls({ tls: this.#options.tls, pendingBytes: this.#parser.bufferedBytes }),
+      );
+    } catch (error) {
+      throw this.#failed(this.#handshakeFailure(error), 'stls');
+    }
     // RFC 2595 §4: capabilities learned before TLS may have been forged; ask again when needed.
     this.#capabilities = undefined;
+  }
+
+  /**
+   * Wire reports a failed STLS handshake as a `reset` (its socket error listener
+   * fires before the handshake's); restate it as the TLS failure it is, with the
+   * certificate advice of `describeTlsFailure`.
+   */
+  #handshakeFailure(error: unknown): unknown {
+    if (!isWireError(error) || error.kind !== 'reset' || !(error.cause instanceof Error)) return error;
+    const described = describeTlsFailure({ host: this.#options.host, port: this.#port }, error.cause);
+    return new Pop3ConnectionError(
+      `${described.message} Plaintext injected between the STLS reply and the handshake also breaks the handshake this way.`,
+      'tls',
+      { phase: 'stls', cause: described },
+    );
   }
 
   async #loadCapabilities(phase: Pop3Phase): Promise<Pop3Capabilities> {
