@@ -6,7 +6,7 @@ import {
   selectMechanism,
   type SaslClientMechanism,
 } from '@sysmail/sasl';
-import { REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
+import { describeTlsFailure, REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
 import { isValidClientName } from './protocol/address.js';
 import type { SmtpCapabilities } from './protocol/capabilities.js';
 import { encodeCommandLines } from './protocol/command-line.js';
@@ -99,6 +99,7 @@ export class SmtpClient {
   readonly #timeouts: Record<SmtpTimeoutPhase, number>;
   readonly #options: SmtpClientOptions;
   readonly #clientName: string;
+  readonly #port: number;
   #greeting: SmtpReply | undefined;
   #capabilities: SmtpCapabilities | undefined;
   #authenticatedAs: string | undefined;
@@ -106,8 +107,9 @@ export class SmtpClient {
   #queue: Promise<unknown> = Promise.resolve();
   #inflightRead: InflightRead | undefined;
 
-  private constructor(wire: WireConnection, options: SmtpClientOptions, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
+  private constructor(wire: WireConnection, options: SmtpClientOptions, port: number, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
     this.#wire = wire;
+    this.#port = port;
     this.#options = options;
     this.#transcript = wire.transcript;
     this.#timeouts = timeouts;
@@ -158,7 +160,7 @@ export class SmtpClient {
     } catch (error) {
       throw toSmtpError(error, 'connect', timeouts);
     }
-    const client = new SmtpClient(wire, options, timeouts, clientName);
+    const client = new SmtpClient(wire, options, port, timeouts, clientName);
     try {
       await client.#open(security);
     } catch (error) {
@@ -360,7 +362,16 @@ export class SmtpClient {
 
   async #upgrade(tls: WireTlsOptions | undefined): Promise<void> {
     const pendingBytes = this.#parser.bufferedBytes + (this.#inflightRead?.received ?? 0);
-    await this.#step('starttls', this.#timeouts.command, () => this.#wire.upgradeToTls({ tls, pendingBytes }));
+    try {
+      await this.#wire.withDeadline('starttls', this.#timeouts.command, () => this.#wire.upgradeToTls({ tls, pendingBytes }));
+    } catch (error) {
+      // WireConnection reports a failed STARTTLS handshake as a `reset` (its socket error
+      // listener fires first); it is a TLS failure, and the certificate advice applies.
+      if (error instanceof WireError && error.kind === 'reset' && error.cause instanceof Error) {
+        throw toSmtpError(describeTlsFailure({ host: this.#options.host, port: this.#port }, error.cause), 'starttls', this.#timeouts);
+      }
+      throw toSmtpError(error, 'starttls', this.#timeouts);
+    }
   }
 
   async #ehlo(): Promise<void> {
@@ -400,7 +411,7 @@ export class SmtpClient {
     }
     let mechanism: SaslClientMechanism;
     try {
-      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#options.port, channelBinding });
+      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#port, channelBinding });
     } catch (error) {
       if (!(error instanceof SaslError)) throw error;
       throw new SmtpAuthError(`${name} cannot be used with these credentials: ${error.message}.`, { mechanism: name, cause: error });

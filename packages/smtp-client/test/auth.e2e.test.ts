@@ -1,0 +1,141 @@
+import { describe, expect, test } from 'vitest';
+import { SmtpAuthError, SmtpCapabilityError, SmtpArgumentError } from '../src/index.js';
+import { connectTo, failure, fakeServer, transcriptSink } from './helpers.js';
+
+const users = { alice: 'correct horse battery' };
+const password = users.alice;
+
+describe('authenticate', () => {
+  test.each(['PLAIN', 'LOGIN', 'CRAM-MD5', 'DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256-PLUS'])(
+    'authenticates with %s over STARTTLS, the password never in the transcript',
+    async (mechanism) => {
+      const sink = transcriptSink();
+      // DIGEST-MD5's digest-uri names the host connected to, which the server checks against its own name.
+      const server = await fakeServer({ hostname: '127.0.0.1', starttls: true, auth: { mechanisms: [mechanism], users } });
+      const client = await connectTo(server, { security: 'starttls', onTranscript: sink.onTranscript });
+      const result = await client.authenticate({ username: 'alice', password });
+      expect(result.mechanism).toBe(mechanism);
+      expect(client.authenticatedAs).toBe('alice');
+      expect(server.sessions[0]?.authenticatedAs).toBe('alice');
+      expect(server.sessions[0]?.mechanism).toBe(mechanism);
+      const transcript = sink.text();
+      expect(transcript).not.toContain(password);
+      expect(transcript).not.toContain(Buffer.from(`\0alice\0${password}`).toString('base64'));
+      expect(transcript).toMatch(new RegExp(`client: AUTH ${mechanism}( <redacted>)?\\n`));
+      await client.send({ from: 'alice@example.com', to: ['b@example.com'] }, 'x');
+      expect(server.messages[0]?.session.authenticatedAs).toBe('alice');
+    },
+  );
+
+  test('picks the strongest offered mechanism, with channel binding over TLS 1.3', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'], users } });
+    const client = await connectTo(server, { security: 'tls' });
+    expect((await client.authenticate({ username: 'alice', password })).mechanism).toBe('SCRAM-SHA-256-PLUS');
+  });
+
+  test('sends the initial response with the command (SASL-IR)', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users } });
+    const client = await connectTo(server, { security: 'tls' });
+    await client.authenticate({ username: 'alice', password });
+    expect(server.sessions[0]?.batches.filter((batch) => batch[0]?.startsWith('AUTH'))).toEqual([['AUTH PLAIN <redacted>']]);
+  });
+
+  test.each(['XOAUTH2', 'OAUTHBEARER'])('authenticates with a token over %s', async (mechanism) => {
+    const sink = transcriptSink();
+    const token = 'ya29.a0-token-value';
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: [mechanism], verifyToken: (user, t) => user === 'alice@example.com' && t === token } });
+    const client = await connectTo(server, { security: 'tls', onTranscript: sink.onTranscript });
+    expect((await client.authenticate({ username: 'alice@example.com', accessToken: token })).mechanism).toBe(mechanism);
+    expect(sink.text()).not.toContain(token);
+  });
+
+  test('keeps the XOAUTH2 JSON error on the error after answering it with an empty line', async () => {
+    const oauthError = { status: '401', schemes: 'Bearer', scope: 'https://mail.google.com/' };
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['XOAUTH2'], verifyToken: () => ({ error: oauthError }) } });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice@example.com', accessToken: 'expired-token' }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect((error as SmtpAuthError).oauthError).toEqual(oauthError);
+    expect(error.reply?.code).toBe(535);
+    expect(error.message).not.toContain('expired-token');
+    expect(server.sessions[0]?.commands.filter((c) => c.startsWith('AUTH')).length).toBe(1);
+    // The session is still usable after a refused authentication.
+    await client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x');
+  });
+
+  test('a wrong password is a permanent auth error and leaves the session usable', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['SCRAM-SHA-256'], users } });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password: 'wrong password' }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect(error.reply?.code).toBe(535);
+    expect(error.transient).toBe(false);
+    expect(error.message).not.toContain('wrong password');
+    expect((await client.authenticate({ username: 'alice', password })).mechanism).toBe('SCRAM-SHA-256');
+  });
+
+  test('454 is a transient auth error', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: '454 4.7.0 Temporary authentication failure' }] });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect(error.transient).toBe(true);
+  });
+
+  test('refuses PLAIN and LOGIN over plaintext before sending anything, unless allowed', async () => {
+    const server = await fakeServer({ auth: { mechanisms: ['PLAIN', 'LOGIN'], users } });
+    const client = await connectTo(server);
+    const forced = await failure(client.authenticate({ username: 'alice', password, mechanism: 'plain' }));
+    expect(forced).toBeInstanceOf(SmtpAuthError);
+    expect(forced.message).toMatch(/not encrypted/);
+    expect(await failure(client.authenticate({ username: 'alice', password }))).toBeInstanceOf(SmtpCapabilityError);
+    expect(server.sessions[0]?.commands.some((c) => c.startsWith('AUTH'))).toBe(false);
+    const allowed = await connectTo(server, { allowPlaintextAuth: true });
+    expect((await allowed.authenticate({ username: 'alice', password })).mechanism).toBe('PLAIN');
+  });
+
+  test('uses CRAM-MD5 over plaintext without special permission', async () => {
+    const server = await fakeServer({ auth: { mechanisms: ['PLAIN', 'CRAM-MD5'], users } });
+    const client = await connectTo(server);
+    expect((await client.authenticate({ username: 'alice', password })).mechanism).toBe('CRAM-MD5');
+  });
+
+  test('fails clearly when the server offers no AUTH or not the named mechanism', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users } });
+    const client = await connectTo(server, { security: 'tls' });
+    expect(await failure(client.authenticate({ username: 'alice', password, mechanism: 'CRAM-MD5' }))).toBeInstanceOf(SmtpCapabilityError);
+    expect(await failure(client.authenticate({ username: 'alice', password, mechanism: 'KERBEROS_V4' }))).toBeInstanceOf(SmtpArgumentError);
+    const none = await connectTo(await fakeServer({ implicitTls: true }), { security: 'tls' });
+    expect(await failure(none.authenticate({ username: 'alice', password }))).toBeInstanceOf(SmtpCapabilityError);
+  });
+
+  test('cancels with * when the mechanism refuses the challenge, and reports the SASL error', async () => {
+    const server = await fakeServer({
+      implicitTls: true,
+      auth: { mechanisms: ['SCRAM-SHA-256'], users },
+      script: [{ command: 'AUTH', reply: `334 ${Buffer.from('not a scram challenge').toString('base64')}` }],
+    });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect((error.cause as Error).name).toBe('SaslError');
+    expect(server.sessions[0]?.commands).toContain('*');
+  });
+
+  test('treats success before the server proved itself as an error and closes the connection', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['SCRAM-SHA-256'], users }, script: [{ command: 'AUTH', reply: '235 2.7.0 Welcome' }] });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect(error.message).toMatch(/impostor/);
+    expect(client.closed).toBe(true);
+    expect(await failure(client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x'))).toMatchObject({ name: 'SmtpConnectionError' });
+  });
+
+  test('reads mechanisms from the legacy AUTH= line', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['LOGIN'], users }, extensions: { extra: ['AUTH=LOGIN'] } });
+    const client = await connectTo(server, { security: 'tls' });
+    expect(client.capabilities.authMechanisms).toEqual(['LOGIN']);
+    expect((await client.authenticate({ username: 'alice', password })).mechanism).toBe('LOGIN');
+  });
+});
