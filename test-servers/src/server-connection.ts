@@ -31,6 +31,7 @@ export class ServerConnection {
   faults: OutputFaults;
 
   /**
+   * Wraps an accepted socket and starts buffering what the client sends.
    * @param socket - the accepted socket (plain or TLS)
    * @param faults - the faults applied to every write
    */

@@ -114,6 +114,12 @@ export interface FakePop3TranscriptEntry {
   text: string;
 }
 
+/** A refused bearer token, with the JSON error object XOAUTH2 / OAUTHBEARER send as their error challenge. */
+export interface FakePop3TokenRefusal {
+  /** The error object, e.g. `{ status: '401', schemes: 'Bearer', scope: '...' }`. */
+  error: object;
+}
+
 /** The options of {@link startFakePop3Server}; every one has a default. */
 export interface FakePop3ServerOptions {
   /** Port to listen on, on 127.0.0.1; default 0 (any free port). */
@@ -139,7 +145,7 @@ export interface FakePop3ServerOptions {
   /** SASL mechanisms listed in CAPA and accepted by AUTH; -PLUS ones are listed only over TLS. */
   saslMechanisms?: string[];
   /** Checks XOAUTH2 / OAUTHBEARER tokens (see `@sysmail/sasl`'s `SaslServerVerifier.verifyToken`). */
-  verifyToken?: (username: string, token: string) => boolean | { error: object };
+  verifyToken?: (username: string, token: string) => boolean | FakePop3TokenRefusal;
   /** Offer USER/PASS (CAPA `USER`); default true. */
   userPass?: boolean;
   /** Answer CAPA; default true (false: `-ERR unknown command`). */

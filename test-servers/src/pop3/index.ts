@@ -12,5 +12,6 @@ export type {
   FakePop3Server,
   FakePop3ServerOptions,
   FakePop3SessionInfo,
+  FakePop3TokenRefusal,
   FakePop3TranscriptEntry,
 } from './fake-pop3-types.js';

@@ -21,6 +21,8 @@ const MAX_COMMAND_LINE = 255;
 const MAX_AUTH_LINE = 16 * 1024;
 /** Bodies up to this size go out in the same write as their status line. */
 const COALESCE_LIMIT = 64 * 1024;
+/** Large bodies are written in slices of this size, each awaiting drain, so TLS never buffers a whole 512 MiB body. */
+const SLICE_BYTES = 1024 * 1024;
 const TERMINATOR = Buffer.from('.\r\n');
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -193,7 +195,7 @@ export class Pop3Session {
         await this.#connection.send(Buffer.concat([status, body, end]));
         return;
       }
-      body = [body];
+      body = slices(body);
     }
     await this.#connection.send(status);
     for (const chunk of body) {
@@ -514,6 +516,10 @@ export class Pop3Session {
   #totalSize(): number {
     return this.#liveNumbers().reduce((sum, n) => sum + (this.#messages[n - 1]?.size ?? 0), 0);
   }
+}
+
+function* slices(bytes: Uint8Array): Iterable<Uint8Array> {
+  for (let start = 0; start < bytes.length; start += SLICE_BYTES) yield bytes.subarray(start, start + SLICE_BYTES);
 }
 
 function err(text: string): Pop3Reply {
