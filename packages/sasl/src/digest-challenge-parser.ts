@@ -1,3 +1,6 @@
+import { decodeLatin1, decodeUtf8 } from './bytes.js';
+import type { ByteString } from './digest-md5-hash.js';
+
 /** One `name=value` directive of a DIGEST-MD5 challenge or response (RFC 2831 section 7.1). */
 export interface DigestDirective {
   /** The directive name, lower-cased (names are case-insensitive). */
@@ -81,4 +84,25 @@ export function parseDigestDirectives(text: string): DigestDirective[] | undefin
 /** Quotes a value as an RFC 2831 quoted-string, escaping `"` and `\`. */
 export function quoteDigestValue(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** Directives that RFC 2831 allows at most once. */
+const SINGLE_DIRECTIVES = ['nonce', 'qop', 'charset', 'algorithm', 'maxbuf', 'stale', 'cipher', 'rspauth', 'username', 'cnonce', 'nc', 'digest-uri', 'response', 'authzid'];
+
+/** Parses directives and indexes them, refusing duplicates of the directives that may appear once. */
+export function readDirectives(message: Uint8Array): { all: DigestDirective[]; single: Map<string, string> } | undefined {
+  const all = parseDigestDirectives(decodeLatin1(message));
+  if (all === undefined) return undefined;
+  const single = new Map<string, string>();
+  for (const { name, value } of all) {
+    if (name === 'realm') continue;
+    if (single.has(name) && SINGLE_DIRECTIVES.includes(name)) return undefined;
+    single.set(name, value);
+  }
+  return { all, single };
+}
+
+/** Decodes a directive value carrying text (username, realm) per the negotiated charset. */
+export function decodeDirectiveText(value: ByteString, utf8Charset: boolean): string {
+  return utf8Charset ? decodeUtf8(new Uint8Array(Buffer.from(value, 'latin1'))) : value;
 }

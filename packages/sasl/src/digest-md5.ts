@@ -1,34 +1,13 @@
-import { bytesEqual, decodeLatin1, decodeUtf8, randomNonce, utf8 } from './bytes.js';
+import { bytesEqual, randomNonce, utf8 } from './bytes.js';
 import { checkCredentialText, requirePassword } from './credentials.js';
-import { type DigestDirective, parseDigestDirectives, quoteDigestValue } from './digest-challenge-parser.js';
-import { type ByteString, type DigestMd5Values, digestMd5Proof, digestMd5Secret, toByteString } from './digest-md5-hash.js';
+import { decodeDirectiveText, quoteDigestValue, readDirectives } from './digest-challenge-parser.js';
+import { type DigestMd5Values, digestMd5Proof, digestMd5Secret, toByteString } from './digest-md5-hash.js';
 import { checkNonce } from './nonce.js';
 import { SaslError } from './sasl-error.js';
 import type { PasswordCredentials, SaslClientContext, SaslClientMechanism, SaslCredentials } from './types.js';
 
 /** RFC 2831 section 2.1.1: a digest-challenge is shorter than 2048 bytes. */
 const MAX_CHALLENGE_BYTES = 2048;
-
-/** Directives that RFC 2831 allows at most once. */
-const SINGLE_DIRECTIVES = ['nonce', 'qop', 'charset', 'algorithm', 'maxbuf', 'stale', 'cipher', 'rspauth'];
-
-/** Parses directives and indexes them, refusing duplicates of the directives that may appear once. */
-export function readDirectives(message: Uint8Array): { all: DigestDirective[]; single: Map<string, string> } | undefined {
-  const all = parseDigestDirectives(decodeLatin1(message));
-  if (all === undefined) return undefined;
-  const single = new Map<string, string>();
-  for (const { name, value } of all) {
-    if (name === 'realm') continue;
-    if (single.has(name) && SINGLE_DIRECTIVES.includes(name)) return undefined;
-    single.set(name, value);
-  }
-  return { all, single };
-}
-
-/** Decodes a directive value carrying text (username, realm) per the negotiated charset. */
-export function decodeDirectiveText(value: ByteString, utf8Charset: boolean): string {
-  return utf8Charset ? decodeUtf8(new Uint8Array(Buffer.from(value, 'latin1'))) : value;
-}
 
 /**
  * DIGEST-MD5 (RFC 2831) with `qop=auth`: answers the digest-challenge, then verifies the

@@ -14,7 +14,7 @@ export interface ErrorChallengeHandler {
  */
 export class SingleMessageClient implements SaslClientMechanism {
   readonly name: string;
-  serverError: Readonly<Record<string, unknown>> | undefined;
+  private error: Readonly<Record<string, unknown>> | undefined;
   private state: 'start' | 'sent' | 'error-answered' = 'start';
 
   constructor(
@@ -23,6 +23,10 @@ export class SingleMessageClient implements SaslClientMechanism {
     private readonly onErrorChallenge?: ErrorChallengeHandler,
   ) {
     this.name = name;
+  }
+
+  get serverError(): Readonly<Record<string, unknown>> | undefined {
+    return this.error;
   }
 
   get complete(): boolean {
@@ -39,7 +43,7 @@ export class SingleMessageClient implements SaslClientMechanism {
     if (this.state === 'start' && challenge.length === 0) return this.initialResponse();
     if (this.state === 'sent' && this.onErrorChallenge !== undefined) {
       const { serverError, reply } = this.onErrorChallenge(challenge);
-      this.serverError = serverError;
+      this.error = serverError;
       this.state = 'error-answered';
       return reply;
     }

@@ -17,7 +17,7 @@ export class CramMd5Server extends ServerMechanismBase {
   protected next(response: Uint8Array | null): SaslServerStep {
     if (this.challengeBytes === undefined) {
       if (response !== null && response.length > 0) return failure('CRAM-MD5 takes no initial response');
-      const nonce = (this.context.nonceFactory ?? (() => `${randomNonce()}.${Date.now()}`))();
+      const nonce = (this.context.nonceFactory ?? randomNonce)();
       this.challengeBytes = utf8(`<${nonce}@${this.context.host ?? 'localhost'}>`);
       return challenge(this.challengeBytes);
     }

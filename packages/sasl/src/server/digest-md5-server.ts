@@ -1,7 +1,6 @@
 import { bytesEqual, randomNonce, utf8 } from '../bytes.js';
-import { quoteDigestValue } from '../digest-challenge-parser.js';
+import { decodeDirectiveText, quoteDigestValue, readDirectives } from '../digest-challenge-parser.js';
 import { type DigestMd5Values, digestMd5Proof, digestMd5Secret, toByteString } from '../digest-md5-hash.js';
-import { decodeDirectiveText, readDirectives } from '../digest-md5.js';
 import type { SaslServerContext, SaslServerStep, SaslServerVerifier } from '../types.js';
 import { challenge, failure, ServerMechanismBase } from './server-mechanism-base.js';
 
