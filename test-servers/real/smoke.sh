@@ -9,8 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [[ -n ${SYSMAIL_REAL_SERVERS:-} ]]; then
   exec /usr/bin/python3 "$here/smoke.py" "$@"
 fi
-out=$("$here/start.sh")
-export SYSMAIL_REAL_SERVERS=${out##*SYSMAIL_REAL_SERVERS=}
+# An assignment, not eval "$(...)", so that a failed start stops the script.
+exports=$("$here/start.sh" 2>"${TMPDIR:-/tmp}/sysmail-real-smoke-start.$$.log") || {
+  cat "${TMPDIR:-/tmp}/sysmail-real-smoke-start.$$.log" >&2; exit 1; }
+rm -f "${TMPDIR:-/tmp}/sysmail-real-smoke-start.$$.log"
+eval "$exports"
 run=$(dirname "$SYSMAIL_REAL_SERVERS")
 trap '"$here/stop.sh" "$run"' EXIT
 /usr/bin/python3 "$here/smoke.py" "$@"

@@ -6,6 +6,7 @@ set -uo pipefail
 
 run=${1:?usage: stop.sh RUN_DIR}
 run=${run%/servers.json}
+run=${run%/}
 # Refuse anything that does not look like a run dir: this script rm -rf's it.
 if [[ ! -d $run || $(basename "$run") != sysmail-real.* ]]; then
   echo "stop.sh: $run is not a sysmail-real run dir" >&2
