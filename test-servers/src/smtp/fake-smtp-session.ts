@@ -183,14 +183,15 @@ export class FakeSmtpSession {
       const startsBatch = this.#batch === undefined || this.#conn.bufferedBytes === 0;
       const raw = await this.#conn.readLine();
       if (raw === null) return null;
-      if (startsBatch) {
-        this.#batch = [];
-        this.#info.batches.push(this.#batch);
-      }
       if (raw.length > MAX_COMMAND_LINE) {
+        this.#batch = undefined;
         this.#options.onTranscript?.({ direction: 'client', text: `<${raw.length}-byte line>` });
         await this.#reply(this.#status(500, '5.5.6', 'Line too long'));
         continue;
+      }
+      if (startsBatch) {
+        this.#batch = [];
+        this.#info.batches.push(this.#batch);
       }
       const text = raw.toString('utf8').replace(/\r?\n$/, '');
       const recorded = redactAuth(text);

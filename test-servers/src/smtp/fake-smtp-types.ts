@@ -28,7 +28,15 @@ export interface FakeSmtpAuthOptions {
   /** The accounts: username → password. */
   users?: Record<string, string>;
   /** Checks an XOAUTH2 / OAUTHBEARER token: true accepts, false refuses, `{ error }` refuses with that JSON error challenge. */
-  verifyToken?: (username: string, token: string) => boolean | { error: object };
+  verifyToken?: (
+    username: string,
+    token: string,
+  ) =>
+    | boolean
+    | {
+        /** The JSON object sent to the client as the error challenge. */
+        error: object;
+      };
   /** List AUTH in the EHLO reply (and accept it) before TLS; default true. */
   advertiseBeforeTls?: boolean;
   /** MAIL without a successful AUTH → `530 5.7.0 Authentication required`. */
