@@ -145,6 +145,8 @@ describe('fake POP3 server: SASL (RFC 5034)', () => {
     expect(await authenticate(client, 'CRAM-MD5', { username: 'alice', password: 'wrong' })).toBe('-ERR [AUTH] authentication failed');
     expect(await client.command('AUTH CRAM-MD5')).toMatch(/^\+ \S+/);
     expect(await client.command('*')).toBe('-ERR authentication cancelled');
+    expect(await client.command('AUTH CRAM-MD5')).toMatch(/^\+ \S+/);
+    expect(await client.command('not base64!')).toBe('-ERR invalid base64 in SASL response');
     expect(await client.command('AUTH PLAIN =')).toBe('-ERR [AUTH] authentication failed');
     expect(await client.command('AUTH PLAIN !!!')).toBe('-ERR invalid base64 in initial response');
     expect(await client.command('AUTH KERBEROS_V4')).toBe('-ERR unsupported authentication mechanism');

@@ -378,8 +378,10 @@ export class Pop3Session {
       const challenge = step.type === 'challenge' ? step.challenge : step.finalData;
       if (challenge === undefined && step.type === 'success') return this.#login(step.identity, 'sasl');
       const answer = await this.#continuation(challenge ?? new Uint8Array(0));
-      if (answer === null) return err('authentication cancelled');
-      if (typeof answer === 'object' && 'status' in answer) return answer;
+      if (answer === 'cancelled') return err('authentication cancelled');
+      if (answer === 'invalid') return err('invalid base64 in SASL response');
+      // The client left: this reply only ends the exchange, the socket is already gone.
+      if (answer === 'closed') return err('connection closed');
       if (step.type === 'success') {
         if (answer.length > 0) return err(`${this.#code('AUTH')}authentication failed`);
         return this.#login(step.identity, 'sasl');
@@ -388,20 +390,20 @@ export class Pop3Session {
     }
   }
 
-  /** Sends a `+ base64` continuation and reads the client's answer; `null` for `*` (cancel). */
-  async #continuation(challenge: Uint8Array): Promise<Uint8Array | null | Pop3Reply> {
+  /** Sends a `+ base64` continuation and reads the client's decoded answer. */
+  async #continuation(challenge: Uint8Array): Promise<Uint8Array | 'cancelled' | 'invalid' | 'closed'> {
     const text = `+ ${Buffer.from(challenge).toString('base64')}`;
     this.#transcript('server', text);
     await this.#connection.send(`${text}\r\n`);
     const raw = await this.#connection.readLine();
     if (raw === null) {
       this.#close();
-      return { status: '-ERR connection closed' };
+      return 'closed';
     }
     const line = raw.toString('latin1').replace(/\r?\n$/, '');
     this.#transcript('client', line === '*' ? '*' : '<redacted>');
-    if (line === '*') return null;
-    if (raw.length > MAX_AUTH_LINE || !BASE64.test(line)) return err('invalid base64 in SASL response');
+    if (line === '*') return 'cancelled';
+    if (raw.length > MAX_AUTH_LINE || !BASE64.test(line)) return 'invalid';
     return Buffer.from(line, 'base64');
   }
 
