@@ -12,5 +12,6 @@ export type {
   OAuthEndpoints,
   OAuthFlavour,
   OAuthRequestLogEntry,
+  XOAuth2Rejection,
   XOAuth2TokenVerifier,
 } from './oauth-types.js';

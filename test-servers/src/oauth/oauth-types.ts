@@ -91,7 +91,13 @@ export type AccessTokenVerdict =
  * A verifier for the fake SMTP/POP3 servers' XOAUTH2 hook: `true` to accept, or the provider's JSON error
  * object to send as the XOAUTH2 error challenge before the final failure reply.
  */
-export type XOAuth2TokenVerifier = (username: string, token: string) => true | { readonly error: object };
+export type XOAuth2TokenVerifier = (username: string, token: string) => true | XOAuth2Rejection;
+
+/** A refused XOAUTH2 token. */
+export interface XOAuth2Rejection {
+  /** The provider's JSON error, e.g. `{ status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' }`. */
+  readonly error: object;
+}
 
 /** One request the fake server received, with every secret replaced by `[redacted]`. */
 export interface OAuthRequestLogEntry {
