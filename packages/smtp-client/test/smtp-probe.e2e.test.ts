@@ -1,0 +1,95 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { tlsFixtures } from '@sysmail/test-servers';
+import { EXIT, main } from '../scripts/smtp-probe.js';
+import { fakeServer } from './helpers.js';
+
+const caFile = join(mkdtempSync(join(tmpdir(), 'smtp-probe-')), 'ca.pem');
+writeFileSync(caFile, tlsFixtures.ca);
+
+async function probe(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line), env });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('smtp-probe', () => {
+  test('prints the greeting, capabilities, TLS details and the redacted transcript; exit 0', async () => {
+    const server = await fakeServer({ starttls: true, auth: { mechanisms: ['PLAIN'], users: { u: 'hunter2-secret' } } });
+    const { code, out } = await probe(
+      ['--host', '127.0.0.1', '--port', String(server.port), '--starttls', '--ca', caFile, '--auth', 'PLAIN', '--user', 'u', '--password-env', 'PW', '--from', 'a@example.com', '--to', 'b@example.com', '--send'],
+      { PW: 'hunter2-secret' },
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(out).toMatch(/Greeting: 220/);
+    expect(out).toMatch(/Capabilities: .*PIPELINING/);
+    expect(out).toMatch(/TLS: TLSv1\.\d .*verified/);
+    expect(out).toContain('C: AUTH PLAIN <redacted>');
+    expect(out).toMatch(/Sent: 250/);
+    expect(out).not.toContain('hunter2-secret');
+    expect(server.messages).toHaveLength(1);
+  });
+
+  test('--check on a well-behaved server: only the clear-text AUTH finding, bare LF not checked without --to', async () => {
+    const server = await fakeServer({ starttls: true, auth: { mechanisms: ['PLAIN'], users: {} } });
+    const { code, out } = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--starttls', '--ca', caFile, '--check']);
+    expect(out).toMatch(/\[ok\] pipelining/);
+    expect(out).toMatch(/\[ok\] SIZE/);
+    expect(out).toMatch(/\[ok\] STARTTLS injection: plaintext pipelined after STARTTLS was discarded/);
+    expect(out).toMatch(/\[finding\] clear-text AUTH before TLS: PLAIN/);
+    expect(out).toMatch(/\[not checked\] bare LF in DATA/);
+    expect(code).toBe(EXIT.findings);
+    expect(server.messages).toHaveLength(0);
+  });
+
+  test('--check finds a server that accepts bare LF, and one that refuses it is ok', async () => {
+    const loose = await fakeServer({ acceptBareLf: true });
+    const found = await probe(['--host', '127.0.0.1', '--port', String(loose.port), '--check', '--from', 'a@example.com', '--to', 'b@example.com']);
+    expect(found.out).toMatch(/\[finding\] bare LF in DATA/);
+    expect(found.out).toMatch(/\[not checked\] STARTTLS injection/);
+    expect(found.code).toBe(EXIT.findings);
+    const strict = await fakeServer({ extensions: { pipelining: false } });
+    const ok = await probe(['--host', '127.0.0.1', '--port', String(strict.port), '--check', '--from', 'a@example.com', '--to', 'b@example.com']);
+    expect(ok.out).toMatch(/\[ok\] bare LF in DATA/);
+    expect(ok.out).toMatch(/\[not checked\] pipelining/);
+    expect(ok.code).toBe(EXIT.ok);
+  });
+
+  test('--check finds a server that does not enforce its SIZE', async () => {
+    const server = await fakeServer({ extensions: { size: 1000 }, maxMessageSize: 10_000_000, script: [{ command: 'MAIL', match: /SIZE=1001/, reply: '250 2.1.0 Ok' }] });
+    const { out } = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--check']);
+    expect(out).toMatch(/\[finding\] SIZE/);
+  });
+
+  test('exit 2 on usage errors', async () => {
+    expect((await probe([])).code).toBe(EXIT.usage);
+    expect((await probe(['--host', 'x', '--bogus'])).code).toBe(EXIT.usage);
+    expect((await probe(['--host', 'x', '--auth', 'PLAIN', '--user', 'u', '--password-env', 'MISSING'])).code).toBe(EXIT.usage);
+  });
+
+  test('exit 3 on connection and certificate failures', async () => {
+    const server = await fakeServer({ implicitTls: true, certificate: tlsFixtures.unknownCa });
+    const tls = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--tls', '--ca', caFile]);
+    expect(tls.code).toBe(EXIT.connection);
+    expect(tls.err).toMatch(/SmtpTlsError/);
+    const insecure = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--tls', '--insecure']);
+    expect(insecure.code).toBe(EXIT.ok);
+    expect(insecure.out).toMatch(/NOT verified/);
+    const closed = await fakeServer();
+    const port = closed.port;
+    await closed.close();
+    expect((await probe(['--host', '127.0.0.1', '--port', String(port)])).code).toBe(EXIT.connection);
+  });
+
+  test('exit 4 on authentication failure, without the password in any output', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users: { u: 'right' } } });
+    const { code, out, err } = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--tls', '--ca', caFile, '--auth', 'auto', '--user', 'u', '--password-env', 'PW'], {
+      PW: 'wrong-password',
+    });
+    expect(code).toBe(EXIT.auth);
+    expect(`${out}\n${err}`).not.toContain('wrong-password');
+  });
+});
