@@ -236,11 +236,14 @@ describe('authorization endpoint', () => {
     expect(target.searchParams.get('code')).toBeTruthy();
   });
 
-  it('answers 404 elsewhere and 405 to a POST on the authorization endpoint', async () => {
+  it('answers 404 elsewhere and 405 to anything but GET on the authorization endpoint, issuing no code', async () => {
     const server = await start();
     expect((await fetch(`${server.url}/nothing-here`)).status).toBe(404);
     const post = await fetch(server.urls.google.authorize, { method: 'POST', body: 'x=1' });
     expect(post.status).toBe(405);
     await post.arrayBuffer();
+    const head = await fetch(authorizeUrl(server.urls.google.authorize, googleRequest()), { method: 'HEAD', redirect: 'manual' });
+    expect(head.status).toBe(405);
+    expect(server.authorizationCodesIssued).toBe(0);
   });
 });

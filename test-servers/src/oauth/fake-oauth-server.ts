@@ -20,6 +20,9 @@ import { TokenStore } from './token-store.js';
 /** A token request body larger than this is refused unread: real ones are a few hundred bytes. */
 const MAX_FORM_BYTES = 64 * 1024;
 
+/** The request log keeps this many latest entries, so a long-running standalone server stays bounded. */
+const MAX_LOG_ENTRIES = 10_000;
+
 /** The scope each provider names in its XOAUTH2 error challenge when the caller names none. */
 const MAIL_SCOPES: Record<OAuthFlavour, string> = {
   google: 'https://mail.google.com/',
@@ -95,6 +98,7 @@ export async function startFakeOAuthServer(options: FakeOAuthServerOptions = {})
 
   const record = (entry: OAuthRequestLogEntry): void => {
     requestLog.push(entry);
+    if (requestLog.length > MAX_LOG_ENTRIES) requestLog.shift();
     options.onRequest?.(entry);
   };
 
@@ -103,7 +107,8 @@ export async function startFakeOAuthServer(options: FakeOAuthServerOptions = {})
     const target = route(url.pathname);
     if (target?.endpoint === 'authorize') {
       const params = redactParams(url.searchParams);
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
+      // Only GET: a HEAD would issue a code nobody receives and skew the counters.
+      if (request.method !== 'GET') {
         request.resume();
         return { answer: { status: 405, headers: { allow: 'GET' }, body: '' }, params, endpoint: 'authorize' };
       }
@@ -144,7 +149,7 @@ export async function startFakeOAuthServer(options: FakeOAuthServerOptions = {})
           ...(answer.error !== undefined ? { error: answer.error } : {}),
         });
         response.writeHead(answer.status, answer.headers);
-        response.end(request.method === 'HEAD' ? undefined : answer.body);
+        response.end(answer.body);
       },
       () => response.destroy(),
     );

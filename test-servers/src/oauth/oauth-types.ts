@@ -154,7 +154,7 @@ export interface FakeOAuthServer extends FakeOAuthCounters {
   readonly url: string;
   /** Endpoint URLs per flavour. */
   readonly urls: FakeOAuthUrls;
-  /** Every request received so far, in order, secrets redacted. */
+  /** The requests received so far (the latest 10,000), in order, secrets redacted. */
   readonly requestLog: readonly OAuthRequestLogEntry[];
   /**
    * Registers (or replaces) a client.
