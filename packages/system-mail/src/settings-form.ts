@@ -129,15 +129,13 @@ function parseAuth(form: FormReader): Record<string, unknown> {
   };
 }
 
-function parseServer(form: FormReader): Record<string, unknown> | undefined {
+function parseServer(form: FormReader): Record<string, unknown> {
   const type = (form.text('serverType') ?? '').trim() || 'dedicated';
   if (type === 'mail-feature') {
     return { type, serverId: form.text('serverId'), account: form.text('account'), password: form.text('password') };
   }
-  if (type !== 'dedicated') {
-    form.fail('server.type', 'server-type.invalid');
-    return undefined;
-  }
+  // The shared rules report an unknown server type.
+  if (type !== 'dedicated') return { type };
   const oauth = form.flag('oauth', 'server.oauth');
   const timeoutSeconds = form.number('timeout', 'server.smtp.timeoutSeconds', 'timeout.invalid');
   // With OAuth the server name, port and encryption are set from the preset whatever was posted,

@@ -12,7 +12,7 @@ import { deriveStoreKeys, type StoreKeys } from './secret-cipher.js';
 import { parseSettingsForm } from './settings-form.js';
 import type { SystemMailSettings } from './settings-types.js';
 import { decodeStore, encodeStore, type StoreContent } from './store-file-format.js';
-import { loadKeyFile, parseStoreKey } from './store-key.js';
+import { invalidKey, loadKeyFile, parseStoreKey } from './store-key.js';
 import { validateSettings } from './validate-settings.js';
 import type { MailFeatureServer, OAuthClient, ValidationContext } from './validation-context.js';
 import type { ValidationResult } from './validation-result.js';
@@ -88,7 +88,23 @@ export interface SettingsStore {
   reload(): Promise<void>;
 }
 
-const EMPTY: StoreContent = { mailServers: [], oauthClients: [], oauthTokens: [] };
+const EMPTY: StoreContent = Object.freeze({ mailServers: [], oauthClients: [], oauthTokens: [] });
+
+// One queue per store file, shared by every store object of this process that
+// opens it, so two objects on the same file cannot interleave their writes.
+const fileQueues = new Map<string, Promise<unknown>>();
+
+/** A frozen deep copy: callers get the store's objects and must not be able to change them behind its back. */
+function frozen<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const child of Object.values(v)) freeze(child);
+  };
+  freeze(copy);
+  return copy;
+}
 const FILE_MODE = 0o600;
 
 /**
@@ -130,12 +146,11 @@ class FileSettingsStore implements SettingsStore {
   readonly #keys: StoreKeys;
   readonly #beforeRename: SettingsStoreOptions['beforeRename'];
   #content: StoreContent;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, keys: StoreKeys, content: StoreContent, beforeRename: SettingsStoreOptions['beforeRename']) {
     this.path = path;
     this.#keys = keys;
-    this.#content = content;
+    this.#content = frozen(content);
     this.#beforeRename = beforeRename;
     this.mailServers = this.#registry(
       () => this.#content.mailServers,
@@ -170,7 +185,7 @@ class FileSettingsStore implements SettingsStore {
               en: `The id "${entry.id}" is already registered.`,
             });
           }
-          return { next: withEntries(c, [...entries(), structuredClone(entry)]), result: undefined };
+          return { next: withEntries(c, [...entries(), entry]), result: undefined };
         }),
       remove: (id: string): Promise<boolean> =>
         this.#mutate((c) => {
@@ -182,16 +197,30 @@ class FileSettingsStore implements SettingsStore {
     };
   }
 
-  /** Runs one task at a time, in call order, whatever the previous one's outcome. */
+  /** Runs one task at a time per file, in call order, whatever the previous one's outcome. */
   #exclusive<R>(task: () => Promise<R>): Promise<R> {
-    const done = this.#queue.then(task, task);
-    this.#queue = done.catch(() => undefined);
+    const done = (fileQueues.get(this.path) ?? Promise.resolve()).then(task, task);
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    fileQueues.set(this.path, settled);
+    void settled.then(() => {
+      if (fileQueues.get(this.path) === settled) fileQueues.delete(this.path);
+    });
     return done;
+  }
+
+  async #read(): Promise<StoreContent> {
+    const text = await readStoreText(this.path);
+    return text === undefined ? EMPTY : decodeStore(text, this.#keys, this.path);
   }
 
   /** Applies one change; the in-memory content follows the file only once the file is written. */
   #mutate<R>(change: (content: StoreContent) => { next: StoreContent | undefined; result: R }): Promise<R> {
     return this.#exclusive(async () => {
+      // Start from the file, not from memory: another store object (or process) may have written since.
+      this.#content = frozen(await this.#read());
       const { next, result } = change(this.#content);
       if (next === undefined) return result;
       const text = encodeStore(next, this.#keys);
@@ -205,7 +234,7 @@ class FileSettingsStore implements SettingsStore {
           { cause: error },
         );
       }
-      this.#content = next;
+      this.#content = frozen(next);
       return result;
     });
   }
@@ -288,8 +317,7 @@ class FileSettingsStore implements SettingsStore {
 
   reload(): Promise<void> {
     return this.#exclusive(async () => {
-      const text = await readStoreText(this.path);
-      this.#content = text === undefined ? EMPTY : decodeStore(text, this.#keys, this.path);
+      this.#content = frozen(await this.#read());
     });
   }
 
@@ -324,7 +352,8 @@ export async function openSettingsStore(options: SettingsStoreOptions = {}): Pro
   const envKey = env['SYSMAIL_SECRET_KEY'];
   let master: Uint8Array;
   if (options.key instanceof Uint8Array) {
-    master = options.key.length === 32 ? options.key : parseStoreKey(Buffer.from(options.key).toString('hex'), 'options.key');
+    if (options.key.length !== 32) throw invalidKey('options.key');
+    master = options.key;
   } else if (typeof options.key === 'string') {
     master = parseStoreKey(options.key, 'options.key');
   } else if (envKey !== undefined && envKey !== '') {

@@ -17,7 +17,17 @@ export function parseStoreKey(text: string, origin: string): Buffer {
     const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
     if (key.length === 32) return key;
   }
-  throw new SystemMailStoreError('key-invalid', {
+  throw invalidKey(origin);
+}
+
+/**
+ * The error for a key that is not 32 bytes of base64 or hex.
+ *
+ * @param origin - where the key came from.
+ * @returns the error, to be thrown.
+ */
+export function invalidKey(origin: string): SystemMailStoreError {
+  return new SystemMailStoreError('key-invalid', {
     ja: `${origin} の暗号鍵が正しくありません。32バイトの鍵をbase64または16進数で指定してください。`,
     en: `The secret key from ${origin} is invalid: it must be 32 bytes, in base64 or hex.`,
   });

@@ -218,6 +218,31 @@ describe('SettingsStore: atomic writes', () => {
   });
 });
 
+describe('SettingsStore: several store objects on one file', () => {
+  it('serialises writers of two objects on the same file and each starts from the file', async () => {
+    const a = await openSettingsStore({ path, key: KEY });
+    const b = await openSettingsStore({ path, key: KEY });
+    await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => a.mailServers.add({ ...plainServer, id: `a${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => b.mailServers.add({ ...plainServer, id: `b${i}` })),
+      a.saveSettings(smtpAuthSettings),
+    ]);
+    const ids = (await (await openSettingsStore({ path, key: KEY })).mailServers.list()).map((s) => s.id);
+    expect(ids.sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4']);
+    expect(await (await openSettingsStore({ path, key: KEY })).getSettings()).toEqual(smtpAuthSettings);
+  });
+
+  it('hands out frozen copies, so callers cannot change stored state behind its back', async () => {
+    const store = await populated();
+    const settings = await store.getSettings();
+    expect(Object.isFrozen(settings)).toBe(true);
+    expect(() => {
+      (settings as { address: string }).address = 'x@example.com';
+    }).toThrow(TypeError);
+    expect((await store.getSettings())?.address).toBe(popSettings.address);
+  });
+});
+
 describe('SettingsStore: secrets never leak', () => {
   it('not through util.inspect, JSON.stringify, describe() or errors', async () => {
     const store = await populated();
