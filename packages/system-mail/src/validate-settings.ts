@@ -184,12 +184,14 @@ function sameHost(a: string, b: string): boolean {
 function checkMailFeature(run: Run, rec: Rec): MailFeatureServerSettings {
   const serverId = (run.string(rec, 'serverId', 'server.serverId') ?? '').trim();
   let needsCredentials = false;
+  let unencrypted = false;
   if (serverId === '') {
     if (run.strict) run.fail('server.serverId', 'server-id.required');
   } else {
     const server = run.context.mailServers.find((candidate) => candidate.id === serverId);
     if (server === undefined) run.dangling('server.serverId', 'server-id.unknown');
     needsCredentials = server !== undefined && server.smtpAuth && server.oauthClient === undefined;
+    unencrypted = server?.smtp.encryption === 'none';
   }
   const required = run.strict && needsCredentials;
   const previous = run.previous?.server;
@@ -199,6 +201,8 @@ function checkMailFeature(run: Run, rec: Rec): MailFeatureServerSettings {
       : { password: undefined, sameServer: false };
   const account = run.account(rec, 'account', 'server.account', required);
   const password = run.password(rec, 'password', 'server.password', required, kept);
+  // The mail feature's server does not say which mechanism it uses: any password over plaintext is worth a warning.
+  if (needsCredentials && unencrypted && password !== '') run.warn('server.password', 'smtp-password.plaintext');
   return {
     type: 'mail-feature',
     serverId,

@@ -45,7 +45,7 @@ export interface MailFeatureServer {
     /** Timeout in seconds. */
     readonly timeoutSeconds: TimeoutSeconds;
   };
-  /** True when the server requires SMTP authentication: account and password become required. */
+  /** True when the server requires SMTP authentication: account and password become required, unless it signs in with OAuth. */
   readonly smtpAuth: boolean;
   /** Id of the OAuth client the server signs in with, when it uses OAuth. */
   readonly oauthClient?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateSettings, type SystemMailSettings } from '../src/index.js';
-import { accepted, codesOf, context, issueAt, noOAuthContext, popSettings, smtpAuthSettings } from './settings-fixtures.js';
+import { accepted, codesOf, context, issueAt, noOAuthContext, plainServer, popSettings, smtpAuthSettings } from './settings-fixtures.js';
 
 const dedicated = (server: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   use: true,
@@ -292,6 +292,14 @@ describe('validateSettings: warnings', () => {
       context,
     );
     expect(tls.ok && tls.warnings).toEqual([]);
+  });
+
+  it('smtp-password.plaintext for a mail-feature server with SMTP AUTH and no encryption', () => {
+    const plainAuth = { ...context, mailServers: [...context.mailServers, { ...plainServer, id: 'mx9', smtpAuth: true }] };
+    const r = validateSettings({ use: true, address: 'system@example.com', server: { type: 'mail-feature', serverId: 'mx9', account: 'a', password: 'p' } }, plainAuth);
+    expect(r.ok && r.warnings.map((w) => [w.path, w.code])).toEqual([['server.password', 'smtp-password.plaintext']]);
+    const starttls = validateSettings({ use: true, address: 'system@example.com', server: { type: 'mail-feature', serverId: 'mx2', account: 'a', password: 'p' } }, context);
+    expect(starttls.ok && starttls.warnings).toEqual([]);
   });
 
   it('pop-password.plaintext for USER/PASS without TLS, not with APOP', () => {
