@@ -132,6 +132,15 @@ describe('authenticate', () => {
     expect(await failure(client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x'))).toMatchObject({ name: 'SmtpConnectionError' });
   });
 
+  test('authenticates with EXTERNAL and ANONYMOUS when named', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['EXTERNAL', 'ANONYMOUS'], users, externalIdentity: 'cert-user' } });
+    const client = await connectTo(server, { security: 'tls' });
+    expect((await client.authenticate({ username: 'alice', password: '', mechanism: 'external' })).mechanism).toBe('EXTERNAL');
+    expect(server.sessions[0]?.authenticatedAs).toBe('cert-user');
+    const anonymous = await connectTo(server, { security: 'tls' });
+    expect((await anonymous.authenticate({ username: 'trace@example.com', password: '', mechanism: 'ANONYMOUS' })).mechanism).toBe('ANONYMOUS');
+  });
+
   test('reads mechanisms from the legacy AUTH= line', async () => {
     const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['LOGIN'], users }, extensions: { extra: ['AUTH=LOGIN'] } });
     const client = await connectTo(server, { security: 'tls' });

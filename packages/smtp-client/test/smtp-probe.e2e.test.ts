@@ -4,7 +4,57 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tlsFixtures } from '@sysmail/test-servers';
 import { EXIT, main } from '../scripts/smtp-probe.js';
-import { fakeServer } from './helpers.js';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { fakeServer, onCleanup } from './helpers.js';
+
+/**
+ * A deliberately flawed STARTTLS server (the fake server is correct): it keeps what was
+ * pipelined after STARTTLS and answers it, in plaintext at once or over TLS after the handshake.
+ */
+async function flawedStarttlsServer(answer: 'plaintext' | 'after-tls'): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    let buffered = '';
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n'); end !== -1; end = buffered.indexOf('\r\n')) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (/^EHLO/i.test(line)) socket.write('250-flawed.test\r\n250 STARTTLS\r\n');
+        else if (/^STARTTLS/i.test(line)) {
+          socket.write('220 go ahead\r\n');
+          if (answer === 'plaintext') {
+            socket.write('250 NOOP answered in plaintext\r\n');
+            return;
+          }
+          socket.off('data', onData);
+          const pending = buffered;
+          const secured = new tls.TLSSocket(socket, { isServer: true, ...tlsFixtures.localhost });
+          sockets.add(secured);
+          secured.once('secure', () => {
+            if (pending.startsWith('NOOP')) secured.write('250 NOOP answered over TLS\r\n');
+          });
+          secured.on('error', () => secured.destroy());
+          return;
+        } else socket.write('250 ok\r\n');
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+    socket.write('220 flawed.test ESMTP\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
 
 const caFile = join(mkdtempSync(join(tmpdir(), 'smtp-probe-')), 'ca.pem');
 writeFileSync(caFile, tlsFixtures.ca);
@@ -62,6 +112,16 @@ describe('smtp-probe', () => {
     const server = await fakeServer({ extensions: { size: 1000 }, maxMessageSize: 10_000_000, script: [{ command: 'MAIL', match: /SIZE=1001/, reply: '250 2.1.0 Ok' }] });
     const { out } = await probe(['--host', '127.0.0.1', '--port', String(server.port), '--check']);
     expect(out).toMatch(/\[finding\] SIZE/);
+  });
+
+  test.each([
+    ['in plaintext', 'plaintext', /\[finding\] STARTTLS injection: a NOOP pipelined after STARTTLS was answered in plaintext/],
+    ['after the handshake', 'after-tls', /\[finding\] STARTTLS injection: a NOOP sent in plaintext before the handshake was answered over TLS/],
+  ] as const)('--check finds a server that answers a command pipelined after STARTTLS %s', async (_, answer, finding) => {
+    const port = await flawedStarttlsServer(answer);
+    const { code, out } = await probe(['--host', '127.0.0.1', '--port', String(port), '--check']);
+    expect(out).toMatch(finding);
+    expect(code).toBe(EXIT.findings);
   });
 
   test('exit 2 on usage errors', async () => {
