@@ -297,11 +297,15 @@ function checkAuth(run: Run, value: unknown, smtp: SmtpServerSettings): AuthSett
         : undefined;
     if (mechanism === undefined) run.fail('server.auth.mechanism', 'auth.mechanism-invalid');
     const previous = run.previous?.server;
-    const previousAuth = previous?.type === 'dedicated' && previous.auth.method === 'smtp-auth' ? previous : undefined;
+    const stored =
+      previous?.type === 'dedicated' && previous.auth.method === 'smtp-auth'
+        ? { host: previous.smtp.host, password: previous.auth.password }
+        : undefined;
     const kept: KeptPassword = {
-      password: previousAuth?.auth.method === 'smtp-auth' ? previousAuth.auth.password : undefined,
-      sameServer: previousAuth !== undefined && sameHost(previousAuth.smtp.host, smtp.host),
+      password: stored?.password,
+      sameServer: stored !== undefined && sameHost(stored.host, smtp.host),
     };
+    // An invalid mechanism is already an issue, so this stand-in never reaches accepted settings.
     const chosen: SmtpAuthMechanism = mechanism ?? 'PLAIN';
     const account = run.account(shape, 'account', 'server.auth.account', run.strict);
     const password = run.password(shape, 'password', 'server.auth.password', run.strict, kept);
