@@ -120,7 +120,8 @@ export async function requestTokens(
   options: TokenRequestOptions,
 ): Promise<{ readonly ok: true; readonly tokens: TokenResponse } | ({ readonly ok: false } & TokenErrorResponse)> {
   const url = secureEndpoint(endpoint, 'token');
-  const secrets = [...form.values()];
+  // A provider echoing the request may quote a value raw or still encoded.
+  const secrets = [...form.values()].flatMap((v) => [v, encodeURIComponent(v), new URLSearchParams({ v }).toString().slice(2)]);
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   let status: number;
