@@ -191,8 +191,7 @@ class FileSettingsStore implements SettingsStore {
         this.#mutate((c) => {
           const kept = entries().filter((e) => e.id !== id);
           if (kept.length === entries().length) return { next: undefined, result: false };
-          const removed = tokensAfterRemoval(c, id);
-          return { next: { ...withEntries(c, kept), oauthTokens: removed }, result: true };
+          return { next: { ...withEntries(c, kept), oauthTokens: tokensAfterRemoval(c, id) }, result: true };
         }),
     };
   }
