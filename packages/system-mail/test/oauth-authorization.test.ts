@@ -1,10 +1,12 @@
+import * as http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOAuthServer, type FakeOAuthServer, type OAuthFlavour } from '@sysmail/test-servers';
-import { SystemMailConfigError } from '../src/errors.js';
+import { SystemMailConfigError, SystemMailDeliveryError } from '../src/errors.js';
 import { openSettingsStore, type SettingsStore } from '../src/settings-store.js';
 import type { OAuthClient } from '../src/validation-context.js';
 import { beginAuthorization, completeAuthorization, DEFAULT_REDIRECT_URI } from '../src/oauth/authorization-flow.js';
@@ -262,6 +264,22 @@ describe('authorization callback checks', () => {
     expect(await status()).toBe('authorization-required');
   });
 
+  it('reports an unreachable token endpoint as transient, and stores nothing', async () => {
+    const client = clientFor('google');
+    const dead = http.createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const port = (dead.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    await store.oauthClients.add({ ...client, tokenEndpoint: `http://127.0.0.1:${port}/token` });
+    await saveOAuthSettings(client.id);
+    const begun = await beginAuthorization(store, client.id);
+    const error = (await failure(completeAuthorization(store, await followAuthorization(begun.url)))) as SystemMailDeliveryError;
+    expect(error).toBeInstanceOf(SystemMailDeliveryError);
+    expect(error.phase).toBe('oauth');
+    expect(error.transient).toBe(true);
+    expect(await store.getOAuthState()).toEqual({ status: 'authorization-required' });
+  });
+
   it('takes the account from the ID token when it differs from the system address', async () => {
     await server.close();
     server = await startFakeOAuthServer({ account: 'Sender.Box@contoso.example' });
@@ -363,6 +381,25 @@ describe('interactive authorization (system-mail authorize)', () => {
     expect(presented).toHaveLength(1);
     expect(done.account).toBe(ADDRESS);
     expect(await status()).toBe('authorized');
+  });
+
+  it('stops when cancelled while waiting for the browser, and closes the listener', async () => {
+    const client = await setUp('google');
+    const controller = new AbortController();
+    const reason = new Error('Ctrl-C');
+    let redirectUri = '';
+    const error = await failure(
+      authorizeInteractively(store, client.id, {
+        signal: controller.signal,
+        presentUrl: (url) => {
+          redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
+          setTimeout(() => controller.abort(reason), 10);
+        },
+      }),
+    );
+    expect(error).toBe(reason);
+    await expect(fetch(redirectUri)).rejects.toThrow();
+    expect(await status()).toBe('authorization-required');
   });
 
   it('reports a denial from the browser and closes the listener', async () => {

@@ -290,6 +290,22 @@ describe('token provider details', () => {
     expect(server.refreshCount).toBe(1);
   });
 
+  it('refreshes with the refresh token another process rotated, not the retired one it read first', async () => {
+    await authorized('microsoft');
+    const first = await stored();
+    const here = store;
+    const elsewhere = await openSettingsStore({ path: store.path, key: KEY });
+    const rotated = await createOAuthTokenProvider(elsewhere, { now: () => first.expiresAt }).getAccessToken();
+    expect(server.refreshCount).toBe(1);
+    // This store object still holds the retired refresh token in memory; using it would be invalid_grant.
+    const later = createOAuthTokenProvider(here, { now: () => rotated.expiresAt });
+    const token = await later.getAccessToken();
+    expect(server.refreshCount).toBe(2);
+    expect(server.verifyAccessToken(token.token).valid).toBe(true);
+    expect((await here.describe())?.oauth.status).toBe('authorized');
+    expect(server.requestLog.filter((e) => e.endpoint === 'token').map((e) => e.error)).toEqual([undefined, undefined, undefined]);
+  });
+
   it('fails without a request before any sign-in, and without OAuth settings', async () => {
     const provider = createOAuthTokenProvider(store);
     expect(((await failure(provider.getAccessToken())) as SystemMailOAuthError).reason).toBe('not-configured');
