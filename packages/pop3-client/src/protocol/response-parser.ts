@@ -7,12 +7,12 @@ export const MAX_STATUS_LINE_BYTES = 4 * 1024;
 /** The longest line accepted inside a multi-line response, without its line ending. */
 export const MAX_BODY_LINE_BYTES = 64 * 1024;
 
-/** What {@link ResponseParser.readBody} hands out. */
+/** What {@link ResponseParser.readBody} hands out: at most one `data` event per call, then `end`. */
 export type BodyEvent =
   | {
       /** Un-stuffed bytes of the multi-line response. */
       readonly type: 'data';
-      /** The bytes; a view into the received chunk, valid until the next `feed`. */
+      /** The bytes: a view into the fed chunk, un-stuffed in place. */
       readonly bytes: Uint8Array;
     }
   | {
@@ -24,7 +24,12 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const LF_DOT = Buffer.from('\n.', 'latin1');
+const LF_DOT_CRLF = Buffer.from('\n.\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
+/** A line-starting dot within this many bytes of the last marks dense dots. */
+const DENSE_GAP = 512;
+/** How many lines the dense scan steps through before going back to the two-byte search. */
+const DENSE_PROBE_LINES = 16;
 
 /** Where the body parser stands at a line start that began with a dot. */
 const enum DotState {
@@ -43,10 +48,12 @@ const enum DotState {
  * {@link ResponseParser.readStatus}; after a `+OK` that opens a multi-line
  * response call {@link ResponseParser.beginBody} and pull
  * {@link ResponseParser.readBody} events until `end`. Body data is handed out
- * as views into the fed chunks, so un-stuffing copies nothing: the scan looks
- * for line-starting dots with `indexOf("\n.")` and checks line lengths with a
- * few `lastIndexOf` jumps per 64 KiB, both native and linear. Bytes left
- * after a response stay buffered for the next one (POP3 pipelining).
+ * as views into the fed chunks, un-stuffed in place (a stuffed dot is removed
+ * by moving the following run left with `copyWithin`), so nothing is
+ * allocated or concatenated per message. Line-starting dots are found with
+ * `indexOf("\n.")`, line lengths checked with a few `lastIndexOf` jumps per
+ * 64 KiB: native and linear. Bytes left after a response stay buffered for
+ * the next one (POP3 pipelining).
  *
  * A line starts after any LF, so a message with bare LFs round-trips when the
  * server stuffs the same way (Python's poplib reads lines the same way).
@@ -57,9 +64,12 @@ export class ResponseParser {
   #lineStart = true;
   #lineLength = 0;
   #dotState = DotState.None;
+  #terminated = false;
+  #denseDots = false;
 
   /**
-   * Adds received bytes.
+   * Adds received bytes. The parser takes them over: it removes stuffing dots
+   * by moving bytes within the chunk, so pass a copy if you need them intact.
    *
    * @param bytes - the next chunk from the server
    */
@@ -110,6 +120,7 @@ export class ResponseParser {
   /** Switches to the multi-line body that follows the `+OK` just read. */
   beginBody(): void {
     this.#inBody = true;
+    this.#terminated = false;
     this.#lineStart = true;
     this.#lineLength = 0;
     this.#dotState = DotState.None;
@@ -123,45 +134,105 @@ export class ResponseParser {
    */
   readBody(): BodyEvent | undefined {
     if (!this.#inBody) throw new Pop3ProtocolError('unexpected-response', 'No multi-line response is being read.');
-    for (;;) {
-      const pending = this.#pending;
-      if (pending.length === 0) return undefined;
-      if (this.#dotState === DotState.Dot) {
-        this.#dotState = DotState.None;
-        if (pending[0] === CR) {
-          this.#dotState = DotState.DotCr;
-          this.#pending = pending.subarray(1);
-          continue;
-        }
-        // A stuffed dot: dropped, but it still counts towards the line's length.
-        this.#lineStart = false;
-        this.#lineLength = 1;
-        continue;
+    if (this.#terminated) return this.#end();
+    const buffer = this.#pending;
+    const length = buffer.length;
+    if (length === 0) return undefined;
+    let position = 0;
+    // A dot at a line start seen in an earlier chunk: resolve it with this chunk's first bytes.
+    if (this.#dotState === DotState.DotCr) {
+      this.#dotState = DotState.None;
+      if (buffer[0] === LF) {
+        this.#pending = buffer.subarray(1);
+        return this.#end();
       }
-      if (this.#dotState === DotState.DotCr) {
-        this.#dotState = DotState.None;
-        if (pending[0] === LF) {
-          this.#pending = pending.subarray(1);
-          this.#inBody = false;
-          return { type: 'end' };
-        }
-        // `.\r` then something else: the dot was stuffing, the CR is data.
-        this.#lineStart = false;
-        this.#lineLength = 2;
-        return { type: 'data', bytes: Uint8Array.of(CR) };
-      }
-      if (this.#lineStart && pending[0] === DOT) {
-        this.#dotState = DotState.Dot;
-        this.#pending = pending.subarray(1);
-        continue;
-      }
-      const lineDot = pending.indexOf(LF_DOT);
-      const end = lineDot < 0 ? pending.length : lineDot + 1;
-      this.#checkLines(pending, end);
-      this.#lineStart = pending[end - 1] === LF;
-      this.#pending = pending.subarray(end);
-      return { type: 'data', bytes: pending.subarray(0, end) };
+      // `.\r` then something else: the dot was stuffing, the CR (held back from the last chunk) is data.
+      this.#lineStart = false;
+      return { type: 'data', bytes: Uint8Array.of(CR) };
     }
+    if (this.#dotState === DotState.Dot || (this.#lineStart && buffer[0] === DOT)) {
+      const next = this.#dotState === DotState.Dot ? 0 : 1;
+      this.#dotState = DotState.None;
+      const resolved = afterDot(buffer, next);
+      if (resolved === 'terminator') {
+        this.#pending = buffer.subarray(next + 2);
+        return this.#end();
+      }
+      if (resolved === 'wait') {
+        this.#dotState = next === length ? DotState.Dot : DotState.DotCr;
+        this.#pending = EMPTY;
+        return undefined;
+      }
+      position = next;
+    }
+    // Line lengths are checked on the wire bytes, up to the terminator, before un-stuffing rewrites them.
+    const terminator = buffer.indexOf(LF_DOT_CRLF, position);
+    this.#checkLines(buffer, terminator < 0 ? length : terminator + LF_DOT_CRLF.length);
+    // Un-stuff in place: each run of kept bytes moves left over the dots dropped before it.
+    const outStart = position;
+    let write = position;
+    let runStart = position;
+    let end = length;
+    for (;;) {
+      const lf = this.#findLineDot(buffer, position);
+      if (lf < 0) break;
+      const dot = lf + 1;
+      const resolved = afterDot(buffer, dot + 1);
+      if (resolved === 'stuffed') {
+        if (write !== runStart) buffer.copyWithin(write, runStart, dot);
+        write += dot - runStart;
+        runStart = dot + 1;
+        position = dot + 1;
+        continue;
+      }
+      if (resolved === 'terminator') {
+        end = dot + 3;
+        this.#terminated = true;
+      } else {
+        this.#dotState = dot + 1 === length ? DotState.Dot : DotState.DotCr;
+      }
+      if (write !== runStart) buffer.copyWithin(write, runStart, dot);
+      write += dot - runStart;
+      runStart = -1;
+      break;
+    }
+    if (runStart >= 0) {
+      if (write !== runStart) buffer.copyWithin(write, runStart, length);
+      write += length - runStart;
+    }
+    this.#lineStart = buffer[end - 1] === LF;
+    this.#pending = end >= length ? EMPTY : buffer.subarray(end);
+    if (write === outStart) return this.#terminated ? this.#end() : undefined;
+    return { type: 'data', bytes: buffer.subarray(outStart, write) };
+  }
+
+  /**
+   * The index of the next LF followed by a dot, from `from`. The two-byte
+   * search is fastest over long stretches without line-starting dots; where
+   * they are dense (every line of a quoted `.`-file), stepping LF by LF costs
+   * less per line, so the parser switches between the two.
+   */
+  #findLineDot(buffer: Buffer, from: number): number {
+    if (this.#denseDots) {
+      let position = from;
+      for (let lines = 0; lines < DENSE_PROBE_LINES; lines++) {
+        const lf = buffer.indexOf(LF, position);
+        if (lf < 0 || lf + 1 >= buffer.length) return -1;
+        if (buffer[lf + 1] === DOT) return lf;
+        position = lf + 1;
+      }
+      this.#denseDots = false;
+      return buffer.indexOf(LF_DOT, position);
+    }
+    const found = buffer.indexOf(LF_DOT, from);
+    if (found >= 0 && found - from < DENSE_GAP) this.#denseDots = true;
+    return found;
+  }
+
+  #end(): BodyEvent {
+    this.#terminated = false;
+    this.#inBody = false;
+    return { type: 'end' };
   }
 
   /**
@@ -186,6 +257,17 @@ export class ResponseParser {
       length = 0;
     }
   }
+}
+
+/**
+ * What follows a line-starting dot whose next byte is at `index`: the
+ * terminator (`\r\n`), a stuffed dot, or too few bytes to tell.
+ */
+function afterDot(buffer: Buffer, index: number): 'terminator' | 'stuffed' | 'wait' {
+  if (index >= buffer.length) return 'wait';
+  if (buffer[index] !== CR) return 'stuffed';
+  if (index + 1 >= buffer.length) return 'wait';
+  return buffer[index + 1] === LF ? 'terminator' : 'stuffed';
 }
 
 function statusTooLong(): Pop3ProtocolError {

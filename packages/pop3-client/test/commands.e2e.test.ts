@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PIPELINE_WINDOW, Pop3ResponseError, type Pop3Client } from '@sysmail/pop3-client';
+import type { FakePop3Server, FakePop3ServerOptions } from '@sysmail/test-servers';
+import { failure, PASSWORD, useFakePop3 } from './helpers.js';
+
+const pop = useFakePop3();
+
+const MESSAGES = [
+  'Subject: one\r\n\r\nHello.\r\n.\r\n..two dots\r\n.leading\r\n',
+  'Subject: two\r\n\r\nline 1\r\nline 2\r\nline 3\r\n',
+  'Subject: three\r\n\r\nno final newline',
+];
+
+async function session(options: FakePop3ServerOptions = {}): Promise<{ server: FakePop3Server; client: Pop3Client }> {
+  const server = await pop.start({ mailbox: MESSAGES, ...options });
+  const { client } = await pop.connect(server);
+  await client.login({ username: 'alice', password: PASSWORD, method: 'apop' });
+  return { server, client };
+}
+
+const utf8 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+
+describe('mailbox commands', () => {
+  it('STAT, LIST and UIDL, for all messages and for one', async () => {
+    const { client } = await session();
+    // The server counts the CRLF it adds to a message that lacks one.
+    const sizes = MESSAGES.map((m) => Buffer.byteLength(m.endsWith('\r\n') ? m : `${m}\r\n`));
+    expect(await client.stat()).toEqual({ count: 3, size: sizes.reduce((a, b) => a + b, 0) });
+    expect(await client.list()).toEqual(sizes.map((size, i) => ({ number: i + 1, size })));
+    expect(await client.list(2)).toEqual({ number: 2, size: sizes[1] });
+    const uids = await client.uidl();
+    expect(uids.map((u) => u.number)).toEqual([1, 2, 3]);
+    expect(new Set(uids.map((u) => u.uid)).size).toBe(3);
+    expect(await client.uidl(3)).toEqual(uids[2]);
+  });
+
+  it('RETR un-stuffs dots and returns the message exactly', async () => {
+    const { client } = await session();
+    expect(utf8(await client.retrieve(1))).toBe(MESSAGES[0]);
+    expect(utf8(await client.retrieve(3))).toBe(`${MESSAGES[2]}\r\n`);
+  });
+
+  it('TOP returns the header and the first lines', async () => {
+    const { client } = await session();
+    expect(utf8(await client.top(2, 1))).toBe('Subject: two\r\n\r\nline 1\r\n');
+    expect(utf8(await client.top(2, 0))).toBe('Subject: two\r\n\r\n');
+  });
+
+  it('a -ERR is a Pop3ResponseError and leaves the session usable', async () => {
+    const { client } = await session();
+    const error = await failure(client.retrieve(99));
+    expect(error).toBeInstanceOf(Pop3ResponseError);
+    expect(error).toMatchObject({ phase: 'retrieve', transient: false });
+    expect((await client.noop()).line).toMatch(/^\+OK/);
+    await expect(client.list(0)).rejects.toThrow(/positive integers/);
+  });
+
+  it('DELE takes effect only at QUIT; RSET undoes it', async () => {
+    const { server, client } = await session();
+    await client.delete(1);
+    await client.reset();
+    await client.delete(2);
+    expect(server.mailboxOf('alice')).toHaveLength(3);
+    const reply = await client.quit();
+    expect(reply.line).toMatch(/^\+OK/);
+    expect(client.closed).toBe(true);
+    expect(server.mailboxOf('alice').map(utf8)).toEqual([MESSAGES[0], MESSAGES[2]]);
+  });
+
+  it('a -ERR to QUIT is reported and the connection still closes', async () => {
+    const { client } = await session({ script: [{ command: 'QUIT', reply: '-ERR [SYS/TEMP] some deleted messages not removed' }] });
+    await client.delete(1);
+    expect(await failure(client.quit())).toMatchObject({ phase: 'quit', code: 'SYS/TEMP', transient: true });
+    expect(client.closed).toBe(true);
+  });
+
+  it('serialises concurrent calls: one command at a time on the wire', async () => {
+    const { server, client } = await session({ pipelining: false });
+    const [stat, list, noop, message] = await Promise.all([client.stat(), client.list(), client.noop(), client.retrieve(2)]);
+    expect(stat.count).toBe(3);
+    expect(list).toHaveLength(3);
+    expect(noop.line).toMatch(/^\+OK/);
+    expect(utf8(message)).toBe(MESSAGES[1]);
+    const batches = server.sessions[0]?.batches ?? [];
+    expect(batches.every((batch) => batch.length === 1)).toBe(true);
+  });
+});
+
+describe('pipelining', () => {
+  const many = Array.from({ length: 40 }, (_, i) => `Subject: ${i}\r\n\r\n.body ${i}\r\n`);
+
+  it('sends RETR and DELE in windows when PIPELINING is advertised', async () => {
+    const { server, client } = await session({ mailbox: many });
+    const ids = many.map((_, i) => i + 1);
+    const messages = await client.retrieveMany(ids);
+    expect(messages.map(utf8)).toEqual(many);
+    const replies = await client.deleteMany(ids);
+    expect(replies).toHaveLength(40);
+    const batches = server.sessions[0]?.batches ?? [];
+    const retrBatches = batches.filter((b) => b[0]?.startsWith('RETR')).map((b) => b.length);
+    const deleBatches = batches.filter((b) => b[0]?.startsWith('DELE')).map((b) => b.length);
+    expect(retrBatches).toEqual([PIPELINE_WINDOW, 40 - PIPELINE_WINDOW]);
+    expect(deleBatches).toEqual([PIPELINE_WINDOW, 40 - PIPELINE_WINDOW]);
+    await client.quit();
+    expect(server.mailboxOf('alice')).toEqual([]);
+  });
+
+  it('falls back to one command at a time without PIPELINING', async () => {
+    const { server, client } = await session({ mailbox: many.slice(0, 5), pipelining: false });
+    expect((await client.retrieveMany([1, 2, 3, 4, 5])).map(utf8)).toEqual(many.slice(0, 5));
+    const retrBatches = (server.sessions[0]?.batches ?? []).filter((b) => b[0]?.startsWith('RETR'));
+    expect(retrBatches.map((b) => b.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('reads every reply when one fails, then reports the failure', async () => {
+    const { client } = await session();
+    expect(await failure(client.retrieveMany([1, 99, 2]))).toBeInstanceOf(Pop3ResponseError);
+    expect(utf8(await client.retrieve(2))).toBe(MESSAGES[1]);
+  });
+});
+
+describe('retrieveStream', () => {
+  it('streams a 64 MiB message with backpressure, un-stuffed', async () => {
+    // Every line starts with a dot: the worst case for stuffing and un-stuffing.
+    const line = Buffer.from(`.${'x'.repeat(76)}\r\n`);
+    const block = Buffer.concat(Array.from({ length: 1024 }, () => line));
+    const blocks = Math.floor((64 * 1024 * 1024) / block.length);
+    const expectedHash = createHash('sha256');
+    for (let i = 0; i < blocks; i++) expectedHash.update(block);
+    const generated = {
+      size: blocks * block.length,
+      *chunks() {
+        for (let i = 0; i < blocks; i++) yield block;
+      },
+    };
+    const { client } = await session({ mailbox: [generated] });
+    const stream = client.retrieveStream(1);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk as Uint8Array);
+      size += (chunk as Uint8Array).length;
+    }
+    expect(size).toBe(generated.size);
+    expect(hash.digest('hex')).toBe(expectedHash.digest('hex'));
+    expect((await client.noop()).line).toMatch(/^\+OK/);
+  });
+
+  it('destroyed mid-way, drains the rest and keeps the session in step', async () => {
+    const big = `Subject: big\r\n\r\n${'.dotted line of text\r\n'.repeat(100_000)}`;
+    const { client } = await session({ mailbox: [big, 'Subject: small\r\n\r\nsmall\r\n'] });
+    const stream = client.retrieveStream(1);
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.destroy();
+    expect(utf8(await client.retrieve(2))).toBe('Subject: small\r\n\r\nsmall\r\n');
+  });
+
+  it('fails with the server -ERR', async () => {
+    const { client } = await session();
+    const stream = client.retrieveStream(42);
+    const error = await new Promise((resolve) => stream.once('error', resolve));
+    expect(error).toBeInstanceOf(Pop3ResponseError);
+    expect((await client.stat()).count).toBe(3);
+  });
+});
