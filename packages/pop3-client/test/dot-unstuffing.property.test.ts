@@ -68,6 +68,20 @@ describe('dot-unstuffing', () => {
     expect(result.leftover).toBe(0);
   });
 
+  // Long stretches without line-starting dots, then dense ones: both of the parser's scanning modes, and switches between them.
+  const mixedMessage = fc
+    .array(
+      fc.record({ dot: fc.boolean(), length: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 500, max: 3000 })), lf: fc.constantFrom('\r\n', '\n') }),
+      { maxLength: 40 },
+    )
+    .map((lines) => Buffer.from(lines.map((l) => `${l.dot ? '.' : ''}${'y'.repeat(l.length)}${l.lf}`).join('')));
+
+  test.prop([mixedMessage, cuts])('round-trips long messages mixing sparse and dense dots', (message, cutPoints) => {
+    const result = unstuff(cutAt(stuff(message), cutPoints.map((c) => c * 97)));
+    expect(result.ended).toBe(true);
+    expect(Buffer.from(result.data).equals(Buffer.from(expected(message)))).toBe(true);
+  });
+
   test.prop([messageBytes, cuts, fc.uint8Array({ minLength: 1, maxLength: 40 })])(
     'leaves the bytes after the terminator for the next response',
     (message, cutPoints, next) => {
