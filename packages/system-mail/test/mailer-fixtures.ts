@@ -99,12 +99,13 @@ export function dedicated(port: number, smtp: Record<string, unknown> = {}, auth
   };
 }
 
-/** The message as the server received it, decoded: subject, body and headers. */
+/** The message as the server received it, decoded: subject, single-part body and headers. */
 export function decoded(content: Uint8Array): { subject: string; text: string; from: string; headers: Map<string, string> } {
   const parsed = splitMessage(Buffer.from(content).toString('latin1'));
   return {
     subject: decodeUnstructured(header(parsed, 'Subject') ?? ''),
-    text: decodeBody(header(parsed, 'Content-Transfer-Encoding'), parsed.body),
+    // A multipart message has no encoding of its own: its parts are left as they are.
+    text: header(parsed, 'Content-Transfer-Encoding') === undefined ? parsed.body : decodeBody(header(parsed, 'Content-Transfer-Encoding'), parsed.body),
     from: decodeUnstructured(header(parsed, 'From') ?? ''),
     headers: new Map(parsed.headers.map(([n, v]) => [n.toLowerCase(), v])),
   };
