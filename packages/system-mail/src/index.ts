@@ -107,3 +107,30 @@ export {
 
 export { composeMessage, type ComposeMessageInput, type ComposedMessage } from './compose-message.js';
 export type { Mailbox } from './address-header.js';
+
+export {
+  beginAuthorization,
+  completeAuthorization,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  type BeginAuthorizationOptions,
+  type BegunAuthorization,
+  type CompleteAuthorizationOptions,
+  type CompletedAuthorization,
+} from './oauth/authorization-flow.js';
+export {
+  startLoopbackRedirectListener,
+  DEFAULT_LOOPBACK_TIMEOUT_MS,
+  type LoopbackRedirectListener,
+  type LoopbackRedirectListenerOptions,
+} from './oauth/loopback-redirect-listener.js';
+export { authorizeInteractively, type InteractiveAuthorizationOptions } from './oauth/interactive-authorization.js';
+export {
+  createOAuthTokenProvider,
+  DEFAULT_REFRESH_MARGIN_MS,
+  type OAuthTokenProvider,
+  type OAuthTokenProviderOptions,
+  type OAuthAccessToken,
+} from './oauth/token-provider.js';
+export { SystemMailOAuthError, type OAuthFailureReason } from './oauth/oauth-errors.js';
+export { PENDING_AUTHORIZATION_LIFETIME_MS } from './oauth/pending-authorizations.js';
