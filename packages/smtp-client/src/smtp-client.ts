@@ -15,6 +15,7 @@ import { ReplyParser } from './protocol/reply-parser.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
+import { ByteBatch } from './byte-batch.js';
 import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
 import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
 import { FatalAuthError, runSaslExchange } from './sasl-exchange.js';
@@ -32,6 +33,9 @@ import {
   type SmtpPhase,
   type SmtpRejectedRecipient,
 } from './smtp-error.js';
+
+/** Encoded message bytes are sent in writes (and BDAT chunks) of at least this size, except the last. */
+const WRITE_BATCH_BYTES = 64 * 1024;
 
 /** Credentials for {@link SmtpClient.authenticate}. */
 export type SmtpCredentials =
@@ -314,7 +318,12 @@ export class SmtpClient {
           timer = setTimeout(() => resolve('silence'), Math.max(0, giveUpAt - Date.now()));
         });
         try {
-          const outcome = await Promise.race([this.#read().promise.then(() => 'data' as const), silence]);
+          // A failed read settles the race too; #pushNextChunk then reports its error.
+          const arrived = this.#read().promise.then(
+            () => 'data' as const,
+            () => 'data' as const,
+          );
+          const outcome = await Promise.race([arrived, silence]);
           if (outcome === 'silence') return undefined;
         } finally {
           clearTimeout(timer);
@@ -479,12 +488,14 @@ export class SmtpClient {
 
   async #streamData(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
     const encoder = new DataEncoder('data');
+    const batch = new ByteBatch();
     await this.#pumpMessage(message, bytes, async (chunk) => {
-      const encoded = encoder.push(chunk);
-      if (encoded.length > 0) await this.#wire.write(encoded);
+      batch.push(encoder.push(chunk));
+      if (batch.size >= WRITE_BATCH_BYTES) await this.#wire.write(batch.take());
       return true;
     });
-    return this.#finishData(encoder.end(), encoder.inputBytes);
+    batch.push(encoder.end());
+    return this.#finishData(batch.take(), encoder.inputBytes);
   }
 
   async #finishData(tail: Uint8Array, contentBytes: number): Promise<SmtpReply> {
@@ -498,22 +509,27 @@ export class SmtpClient {
 
   async #streamBdat(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
     const encoder = new DataEncoder('bdat');
+    const batch = new ByteBatch();
     let refusal: SmtpReply | undefined;
     await this.#pumpMessage(message, bytes, async (chunk) => {
-      const encoded = encoder.push(chunk);
-      if (encoded.length === 0) return true;
-      const reply = await this.#bdat(encoded, false);
+      batch.push(encoder.push(chunk));
+      if (batch.size < WRITE_BATCH_BYTES) return true;
+      const reply = await this.#bdat(batch, false);
       if (!isPositive(reply)) refusal = reply;
       return refusal === undefined;
     });
-    return refusal ?? this.#bdat(encoder.end(), true);
+    if (refusal !== undefined) return refusal;
+    batch.push(encoder.end());
+    return this.#bdat(batch, true);
   }
 
-  async #bdat(chunk: Uint8Array, last: boolean): Promise<SmtpReply> {
-    const command = `BDAT ${chunk.length}${last ? ' LAST' : ''}`;
-    await this.#writeLines('data', [command]);
-    if (chunk.length > 0) await this.#wire.write(chunk);
-    if (this.#transcript.enabled && chunk.length > 0) this.#transcript.client(`<${chunk.length} bytes>`);
+  /** Sends one BDAT chunk, command and bytes in one write, and reads its reply. */
+  async #bdat(batch: ByteBatch, last: boolean): Promise<SmtpReply> {
+    const size = batch.size;
+    const command = `BDAT ${size}${last ? ' LAST' : ''}`;
+    if (this.#transcript.enabled) this.#transcript.client(command);
+    await this.#wire.write(batch.take(encodeCommandLines([command], 'data')));
+    if (this.#transcript.enabled && size > 0) this.#transcript.client(`<${size} bytes>`);
     return this.#readReply('data');
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SmtpAuthError, SmtpCapabilityError, SmtpArgumentError } from '../src/index.js';
+import { SmtpArgumentError, SmtpAuthError, SmtpCapabilityError, SmtpTimeoutError } from '../src/index.js';
 import { connectTo, failure, fakeServer, transcriptSink } from './helpers.js';
 
 const users = { alice: 'correct horse battery' };
@@ -139,6 +139,35 @@ describe('authenticate', () => {
     expect(server.sessions[0]?.authenticatedAs).toBe('cert-user');
     const anonymous = await connectTo(server, { security: 'tls' });
     expect((await anonymous.authenticate({ username: 'trace@example.com', password: '', mechanism: 'ANONYMOUS' })).mechanism).toBe('ANONYMOUS');
+  });
+
+  test('sends an initial response that would make the line longer than 512 octets after an empty challenge', async () => {
+    const token = 'a'.repeat(600);
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['XOAUTH2'], verifyToken: (_, t) => t === token } });
+    const client = await connectTo(server, { security: 'tls' });
+    await client.authenticate({ username: 'alice@example.com', accessToken: token });
+    expect(server.sessions[0]?.commands.filter((c) => c.startsWith('AUTH'))).toEqual(['AUTH XOAUTH2']);
+    expect(server.sessions[0]?.authenticatedAs).toBe('alice@example.com');
+  });
+
+  test('a server that never answers AUTH times out in phase auth and closes the connection', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', action: 'silent' }] });
+    const client = await connectTo(server, { security: 'tls', timeouts: { command: 200 } });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpTimeoutError);
+    expect(error.phase).toBe('auth');
+    expect(client.closed).toBe(true);
+  });
+
+  test('MAIL refused with 530 when the server requires authentication', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users, required: true } });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x'));
+    expect(error.reply?.code).toBe(530);
+    expect(error.message).toMatch(/requires authentication/);
+    await client.authenticate({ username: 'alice', password });
+    await client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x');
+    expect(server.messages).toHaveLength(1);
   });
 
   test('reads mechanisms from the legacy AUTH= line', async () => {
