@@ -227,6 +227,20 @@ describe('fake SMTP server: AUTH', () => {
     expect(await client.command('MAIL FROM:<a@example.com> AUTH=<>')).toBe('250 2.1.0 Ok');
   });
 
+  it('refuses each RCPT instead of MAIL without AUTH when auth.refuseAt is rcpt, as Postfix does', async () => {
+    const server = await start({ auth: { mechanisms: ['PLAIN'], users, required: true, refuseAt: 'rcpt' } });
+    const client = await RawSmtp.connect(server.port);
+    await client.reply();
+    await client.command('EHLO c');
+    expect(await client.command('MAIL FROM:<a@example.com>')).toBe('250 2.1.0 Ok');
+    expect(await client.command('RCPT TO:<b@example.com>')).toBe('554 5.7.1 <b@example.com>: Recipient address rejected: Access denied');
+    expect(await client.command('DATA')).toBe('554 5.5.1 No valid recipients');
+    expect(await client.command('RSET')).toMatch(/^250/);
+    expect(await authenticate(client, 'PLAIN', credentialsFor('PLAIN', true))).toMatch(/^235/);
+    expect(await client.command('MAIL FROM:<a@example.com>')).toBe('250 2.1.0 Ok');
+    expect(await client.command('RCPT TO:<b@example.com>')).toBe('250 2.1.5 Ok');
+  });
+
   it('redacts AUTH payloads in the recorded commands and the transcript', async () => {
     const transcript: string[] = [];
     const server = await start({ auth: { mechanisms: ['PLAIN', 'LOGIN'], users }, onTranscript: (entry) => transcript.push(entry.text) });

@@ -457,7 +457,7 @@ export class FakeSmtpSession {
     const extensions = this.#options.extensions ?? {};
     if (this.#info.ehloName === undefined) return this.#status(503, '5.5.1', 'Send EHLO/HELO first');
     if (this.#options.requireTls === true && !this.#info.secure) return this.#status(530, '5.7.0', 'Must issue a STARTTLS command first');
-    if (this.#options.auth?.required === true && this.#info.authenticatedAs === undefined) {
+    if (this.#options.auth?.required === true && this.#options.auth.refuseAt !== 'rcpt' && this.#info.authenticatedAs === undefined) {
       return this.#status(530, '5.7.0', 'Authentication required');
     }
     if (this.#transaction !== undefined) return this.#status(503, '5.5.1', 'Nested MAIL command');
@@ -526,6 +526,10 @@ export class FakeSmtpSession {
     }
     if (parsed.utf8 && !transaction.smtputf8) return this.#status(553, '5.6.7', 'Address requires SMTPUTF8');
     if (transaction.recipients.length >= MAX_RECIPIENTS) return this.#status(452, '4.5.3', 'Too many recipients');
+    const auth = this.#options.auth;
+    if (auth?.required === true && auth.refuseAt === 'rcpt' && this.#info.authenticatedAs === undefined) {
+      return this.#status(554, '5.7.1', `<${parsed.address}>: Recipient address rejected: Access denied`);
+    }
     const policy = this.#options.relayPolicy?.(this.#info) ?? true;
     return policy === true ? undefined : policy;
   }

@@ -39,8 +39,15 @@ export interface FakeSmtpAuthOptions {
       };
   /** List AUTH in the EHLO reply (and accept it) before TLS; default true. */
   advertiseBeforeTls?: boolean;
-  /** MAIL without a successful AUTH → `530 5.7.0 Authentication required`. */
+  /** MAIL without a successful AUTH → `530 5.7.0 Authentication required` (see `refuseAt`). */
   required?: boolean;
+  /**
+   * Where `required` refuses an unauthenticated client: `mail` (default) answers MAIL
+   * with 530; `rcpt` accepts MAIL and answers each RCPT
+   * `554 5.7.1 <rcpt>: Recipient address rejected: Access denied`, as Postfix does
+   * with `permit_sasl_authenticated, reject` in its recipient restrictions.
+   */
+  refuseAt?: 'mail' | 'rcpt';
   /** The identity established outside SASL that EXTERNAL accepts (an addition to the shared API: without it EXTERNAL always fails). */
   externalIdentity?: string;
 }
