@@ -10,7 +10,7 @@ import { describeTlsFailure, REDACTED, resolveTimeouts, Transcript, WireConnecti
 import { isValidClientName } from './protocol/address.js';
 import type { SmtpCapabilities } from './protocol/capabilities.js';
 import { encodeCommandLines } from './protocol/command-line.js';
-import { DataEncoder, hasEightBitBytes } from './protocol/data-encoder.js';
+import { DataEncoder, hasEightBitBytes, normalisedSize } from './protocol/data-encoder.js';
 import { ReplyParser } from './protocol/reply-parser.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
@@ -441,7 +441,7 @@ export class SmtpClient {
       throw new SmtpArgumentError('mail', 'The envelope must be an object with `from` (a string, "" for <>) and `to` (an array of addresses).');
     }
     const bytes = inMemoryBytes(message);
-    const size = bytes?.length ?? envelope.size;
+    const size = bytes === undefined ? envelope.size : normalisedSize(bytes);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new SmtpArgumentError('mail', 'envelope.size must be a non-negative integer.');
     const plan = planTransaction(envelope, this.capabilities, { size, eightBit: bytes !== undefined && hasEightBitBytes(bytes) });
     const { mailReply, rcptReplies, dataReply } = await this.#sendEnvelope(plan);

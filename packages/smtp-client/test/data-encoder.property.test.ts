@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { DataEncoder } from '../src/index.js';
+import { normalisedSize } from '../src/protocol/data-encoder.js';
 
 /** Bytes rich in CR, LF and dots, where smuggling bugs live. */
 const messageArb = fc.array(fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x2e), fc.integer({ min: 0, max: 255 })), { maxLength: 400 }).map((b) => Uint8Array.from(b));
@@ -60,4 +61,8 @@ test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])('BDAT output is t
   const encoded = Buffer.from(encodeAll(chunked(message, cuts), 'bdat'));
   expect(hasBareCrOrLf(encoded)).toBe(false);
   expect(encoded.equals(normalise(message))).toBe(true);
+});
+
+test.prop([messageArb])('normalisedSize is the size of the CRLF-normalised message', (message) => {
+  expect(normalisedSize(message)).toBe(normalise(message).length);
 });

@@ -10,7 +10,7 @@ describe('send', () => {
     const server = await fakeServer();
     const client = await connectTo(server);
     await client.send({ from: 'app@example.com', to: ['a@example.org', 'b@example.org', 'c@example.org'] }, 'x');
-    expect(server.sessions[0]?.batches).toContainEqual(['MAIL FROM:<app@example.com> SIZE=1', 'RCPT TO:<a@example.org>', 'RCPT TO:<b@example.org>', 'RCPT TO:<c@example.org>', 'DATA']);
+    expect(server.sessions[0]?.batches).toContainEqual(['MAIL FROM:<app@example.com> SIZE=3', 'RCPT TO:<a@example.org>', 'RCPT TO:<b@example.org>', 'RCPT TO:<c@example.org>', 'DATA']);
   });
 
   test('sends one command at a time without PIPELINING', async () => {

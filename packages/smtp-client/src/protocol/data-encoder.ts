@@ -110,3 +110,25 @@ export function hasEightBitBytes(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return true;
   return false;
 }
+
+/**
+ * The size of a message as RFC 1870 counts it for `SIZE=`: after line ends are
+ * normalised to CRLF (and a final CRLF added), before dot-stuffing.
+ *
+ * @param bytes - the message as given
+ * @returns the number of octets the server will store
+ */
+export function normalisedSize(bytes: Uint8Array): number {
+  let size = 0;
+  let previous = -1;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte === LF) size += previous === CR ? 0 : 2;
+    else if (byte === CR) size += 2;
+    else size += 1;
+    previous = byte;
+  }
+  // A message not ending in a line break gets a CRLF.
+  if (bytes.length > 0 && previous !== LF && previous !== CR) size += 2;
+  return size;
+}
