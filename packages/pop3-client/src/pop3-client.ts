@@ -76,7 +76,11 @@ export interface Pop3DiagnosticChannel {
    * @returns the line, or `undefined` when nothing arrived in time or the server closed the connection
    */
   readStatus(ms: number): Promise<StatusLine | undefined>;
-  /** Upgrades to TLS after a `+OK` to STLS sent with {@link Pop3DiagnosticChannel.writeRaw}, refusing any byte that came early. */
+  /**
+   * Upgrades to TLS after a `+OK` to STLS sent with {@link Pop3DiagnosticChannel.writeRaw}, refusing any byte that came early.
+   *
+   * @throws {@link Pop3ConnectionError} `injection` or `tls`
+   */
   upgradeToTls(): Promise<void>;
 }
 
@@ -467,7 +471,11 @@ export class Pop3Client {
         }
       },
       upgradeToTls: async () => {
-        await this.#connection.upgradeToTls({ tls: this.#options.tls, pendingBytes: this.#parser.bufferedBytes });
+        try {
+          await this.#connection.upgradeToTls({ tls: this.#options.tls, pendingBytes: this.#parser.bufferedBytes });
+        } catch (error) {
+          throw this.#failed(this.#handshakeFailure(error), 'stls');
+        }
       },
     };
   }
