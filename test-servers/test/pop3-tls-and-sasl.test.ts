@@ -118,6 +118,22 @@ describe('fake POP3 server: SASL (RFC 5034)', () => {
     });
   }
 
+  it('hashes DIGEST-MD5 passwords as UTF-8 like Dovecot when digestMd5Utf8Passwords is set', async () => {
+    const users = { alice: 'pässwörd', bob: '€uro-pass' };
+    const server = await start({ users, saslMechanisms: ['DIGEST-MD5', 'CRAM-MD5'], digestMd5Utf8Passwords: true });
+    // The sasl client follows RFC 2831 and hashes a Latin-1-representable password as ISO-8859-1: refused.
+    expect(await authenticate(await connect(server), 'DIGEST-MD5', { username: 'alice', password: users.alice })).toMatch(/^-ERR \[AUTH\]/);
+    // Spelled as its UTF-8 bytes, the same password is hashed the way Dovecot hashes it: accepted.
+    const utf8Bytes = Buffer.from(users.alice, 'utf8').toString('latin1');
+    expect(await authenticate(await connect(server), 'DIGEST-MD5', { username: 'alice', password: utf8Bytes })).toMatch(/^\+OK/);
+    // Outside Latin-1 both ways are UTF-8; other mechanisms are untouched.
+    expect(await authenticate(await connect(server), 'DIGEST-MD5', { username: 'bob', password: users.bob })).toMatch(/^\+OK/);
+    expect(await authenticate(await connect(server), 'CRAM-MD5', { username: 'alice', password: users.alice })).toMatch(/^\+OK/);
+    // Without the option the fake follows the RFC, as before.
+    const rfc = await start({ users, saslMechanisms: ['DIGEST-MD5'] });
+    expect(await authenticate(await connect(rfc), 'DIGEST-MD5', { username: 'alice', password: users.alice })).toMatch(/^\+OK/);
+  });
+
   it('logs in with PLAIN without an initial response (empty "+ " challenge first)', async () => {
     const client = await connect(await start({ saslMechanisms: ['PLAIN'] }));
     expect(await authenticate(client, 'PLAIN', { username: 'alice', password: PASSWORD }, { initialResponse: false })).toMatch(/^\+OK/);

@@ -241,6 +241,16 @@ describe('fake SMTP server: AUTH', () => {
     expect(await client.command('RCPT TO:<b@example.com>')).toBe('250 2.1.5 Ok');
   });
 
+  it('hashes DIGEST-MD5 passwords as UTF-8 like Dovecot when auth.digestMd5Utf8Passwords is set', async () => {
+    const server = await start({ implicitTls: true, auth: { mechanisms: ['DIGEST-MD5', 'CRAM-MD5'], users, digestMd5Utf8Passwords: true } });
+    // The sasl client follows RFC 2831 and hashes the Latin-1-representable PASSWORD as ISO-8859-1: refused.
+    expect(await authenticate(await tlsSession(server), 'DIGEST-MD5', credentialsFor('DIGEST-MD5', true))).toMatch(/^535 /);
+    // Spelled as its UTF-8 bytes, the same password is hashed the way Dovecot hashes it: accepted.
+    const utf8Bytes = Buffer.from(PASSWORD, 'utf8').toString('latin1');
+    expect(await authenticate(await tlsSession(server), 'DIGEST-MD5', { username: 'user', password: utf8Bytes })).toMatch(/^235 /);
+    expect(await authenticate(await tlsSession(server), 'CRAM-MD5', credentialsFor('CRAM-MD5', true))).toMatch(/^235 /);
+  });
+
   it('redacts AUTH payloads in the recorded commands and the transcript', async () => {
     const transcript: string[] = [];
     const server = await start({ auth: { mechanisms: ['PLAIN', 'LOGIN'], users }, onTranscript: (entry) => transcript.push(entry.text) });

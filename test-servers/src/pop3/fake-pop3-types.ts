@@ -144,6 +144,12 @@ export interface FakePop3ServerOptions {
   users?: Record<string, string>;
   /** SASL mechanisms listed in CAPA and accepted by AUTH; -PLUS ones are listed only over TLS. */
   saslMechanisms?: string[];
+  /**
+   * Hash DIGEST-MD5 passwords as their UTF-8 bytes, as Dovecot does, instead of
+   * converting Latin-1-representable passwords to ISO-8859-1 as RFC 2831 §2.1.2.1
+   * asks (so `pässwörd` hashed the RFC way is refused, the UTF-8 way accepted).
+   */
+  digestMd5Utf8Passwords?: boolean;
   /** Checks XOAUTH2 / OAUTHBEARER tokens (see `@sysmail/sasl`'s `SaslServerVerifier.verifyToken`). */
   verifyToken?: (username: string, token: string) => boolean | FakePop3TokenRefusal;
   /** Offer USER/PASS (CAPA `USER`); default true. */

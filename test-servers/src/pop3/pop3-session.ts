@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as net from 'node:net';
 import { createServerMechanism, mechanismNeedsChannelBinding, type SaslServerMechanism } from '@sysmail/sasl';
 import { ServerConnection } from '../server-connection.js';
+import { asUtf8ByteString } from '../utf8-byte-string.js';
 import type { CertificatePair } from '../tls-fixtures.js';
 import type {
   FakePop3Login,
@@ -351,7 +352,8 @@ export class Pop3Session {
       mechanism = createServerMechanism(
         name,
         {
-          lookupPassword: (user) => this.#password(user),
+          lookupPassword: (user) =>
+            name.toUpperCase() === 'DIGEST-MD5' && options.digestMd5Utf8Passwords === true ? asUtf8ByteString(this.#password(user)) : this.#password(user),
           ...(options.verifyToken === undefined ? {} : { verifyToken: options.verifyToken }),
         },
         {

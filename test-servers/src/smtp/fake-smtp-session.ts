@@ -1,4 +1,5 @@
 import { createServerMechanism, type SaslServerMechanism, type SaslServerVerifier } from '@sysmail/sasl';
+import { asUtf8ByteString } from '../utf8-byte-string.js';
 import type { ServerConnection } from '../server-connection.js';
 import type { CertificatePair } from '../tls-fixtures.js';
 import type {
@@ -346,7 +347,7 @@ export class FakeSmtpSession {
     if (refusal !== undefined || auth === undefined || offered === undefined) return this.#reply(refusal ?? '');
     let mechanism: SaslServerMechanism;
     try {
-      mechanism = createServerMechanism(offered, this.#verifier(), {
+      mechanism = createServerMechanism(offered, this.#verifier(offered === 'DIGEST-MD5' && auth.digestMd5Utf8Passwords === true), {
         service: 'smtp',
         host: this.#hostname,
         ...this.#channelBinding(offered, auth.mechanisms),
@@ -411,13 +412,14 @@ export class FakeSmtpSession {
     return decoded;
   }
 
-  #verifier(): SaslServerVerifier {
+  #verifier(utf8DigestPasswords = false): SaslServerVerifier {
     const auth = this.#options.auth;
     const users = auth?.users ?? {};
     const verifyToken = auth?.verifyToken;
     const externalIdentity = auth?.externalIdentity;
+    const lookup = (username: string): string | undefined => (Object.hasOwn(users, username) ? users[username] : undefined);
     return {
-      lookupPassword: (username) => (Object.hasOwn(users, username) ? users[username] : undefined),
+      lookupPassword: utf8DigestPasswords ? (username) => asUtf8ByteString(lookup(username)) : lookup,
       ...(verifyToken === undefined ? {} : { verifyToken: (username: string, token: string) => verifyToken(username, token) }),
       ...(externalIdentity === undefined ? {} : { externalIdentity }),
     };

@@ -48,6 +48,12 @@ export interface FakeSmtpAuthOptions {
    * with `permit_sasl_authenticated, reject` in its recipient restrictions.
    */
   refuseAt?: 'mail' | 'rcpt';
+  /**
+   * Hash DIGEST-MD5 passwords as their UTF-8 bytes, as Dovecot does, instead of
+   * converting Latin-1-representable passwords to ISO-8859-1 as RFC 2831 §2.1.2.1
+   * asks (so `pässwörd` hashed the RFC way is refused, the UTF-8 way accepted).
+   */
+  digestMd5Utf8Passwords?: boolean;
   /** The identity established outside SASL that EXTERNAL accepts (an addition to the shared API: without it EXTERNAL always fails). */
   externalIdentity?: string;
 }
