@@ -370,6 +370,9 @@ export class SmtpClient {
   }
 
   async #upgrade(tls: WireTlsOptions | undefined): Promise<void> {
+    // One turn of the event loop lets bytes that arrived right behind the 220 be read and
+    // counted as injected, rather than fed to the TLS handshake as garbage.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const pendingBytes = this.#parser.bufferedBytes + (this.#inflightRead?.received ?? 0);
     try {
       await this.#wire.withDeadline('starttls', this.#timeouts.command, () => this.#wire.upgradeToTls({ tls, pendingBytes }));
