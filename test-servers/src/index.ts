@@ -11,3 +11,4 @@ export { splitForFaults, type OutputFaults } from './output-faults.js';
 export * from './smtp/index.js';
 export * from './pop3/index.js';
 export * from './oauth/index.js';
+export * from './replay/index.js';
