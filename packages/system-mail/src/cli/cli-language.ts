@@ -1,5 +1,3 @@
-import type { LocalizedText } from '../localized-text.js';
-
 /** The languages the CLI speaks. */
 export type CliLanguage = 'ja' | 'en';
 
@@ -15,13 +13,3 @@ export function languageFromEnv(env: Readonly<Record<string, string | undefined>
   return locale.toLowerCase().startsWith('ja') ? 'ja' : 'en';
 }
 
-/**
- * Picks one language of a text.
- *
- * @param text - the text in both languages.
- * @param lang - the language.
- * @returns the text in that language.
- */
-export function inLanguage(text: LocalizedText, lang: CliLanguage): string {
-  return text[lang];
-}

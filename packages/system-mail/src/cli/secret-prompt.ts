@@ -1,12 +1,19 @@
-import type { Readable } from 'node:stream';
 import type { CliWriter } from './cli-output.js';
 
-/** A terminal the CLI may prompt on: a readable TTY stream. */
-export interface PromptInput extends Readable {
-  /** True when the stream is a terminal. */
+/** A terminal the CLI may prompt on (`process.stdin`): the few stream members the prompt uses. */
+export interface PromptInput {
+  /** True when the stream is a terminal; the CLI never prompts otherwise. */
   readonly isTTY?: boolean;
   /** Turns raw mode on or off, so typed characters are not echoed. */
   setRawMode?(mode: boolean): unknown;
+  /** Listens for typed characters (`data`) or the end of input (`end`). */
+  on(event: 'data' | 'end', listener: (chunk: Buffer | string) => void): unknown;
+  /** Stops listening. */
+  off(event: 'data' | 'end', listener: (chunk: Buffer | string) => void): unknown;
+  /** Starts reading. */
+  resume(): unknown;
+  /** Stops reading, so the process can exit. */
+  pause(): unknown;
 }
 
 /**

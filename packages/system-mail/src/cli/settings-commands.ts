@@ -26,7 +26,7 @@ function notSetUp(): SystemMailConfigError {
  * @returns the parsed value.
  * @throws CliUsageError when it cannot be read or is not JSON.
  */
-export async function readJsonFile(path: string): Promise<unknown> {
+async function readJsonFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
