@@ -12,6 +12,7 @@ import type { SmtpCapabilities } from './protocol/capabilities.js';
 import { encodeCommandLines } from './protocol/command-line.js';
 import { DataEncoder, hasEightBitBytes, normalisedSize } from './protocol/data-encoder.js';
 import { ReplyParser } from './protocol/reply-parser.js';
+import { SessionState } from './protocol/session-state.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
@@ -99,6 +100,7 @@ export interface SmtpRawCommandOptions {
 export class SmtpClient {
   readonly #wire: WireConnection;
   readonly #parser = new ReplyParser();
+  readonly #state: SessionState;
   readonly #transcript: Transcript;
   readonly #timeouts: Record<SmtpTimeoutPhase, number>;
   readonly #options: SmtpClientOptions;
@@ -113,6 +115,7 @@ export class SmtpClient {
 
   private constructor(wire: WireConnection, options: SmtpClientOptions, port: number, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
     this.#wire = wire;
+    this.#state = new SessionState(wire.secure);
     this.#port = port;
     this.#options = options;
     this.#transcript = wire.transcript;
@@ -337,18 +340,23 @@ export class SmtpClient {
    * **Diagnostics only** (used by `smtp-probe`): upgrades to TLS now, after the
    * caller saw the server's 220 to a STARTTLS sent with {@link SmtpClient.rawCommand}.
    * Bytes received before the handshake still close the connection with an
-   * {@link SmtpProtocolError}. Capabilities are not refreshed: send EHLO yourself.
+   * {@link SmtpProtocolError}. The session then starts over (RFC 3207): `authenticate` and
+   * `send` refuse to run until EHLO, so use this connection for raw commands only.
    *
    * @param tls - TLS settings for this upgrade, defaulting to the connect options'
    */
   rawStartTls(tls?: WireTlsOptions): Promise<void> {
-    return this.#run('starttls', () => this.#upgrade(tls));
+    return this.#run('starttls', async () => {
+      await this.#upgrade(tls);
+      this.#state.upgraded();
+    });
   }
 
   async #open(security: SmtpSecurity): Promise<void> {
     this.#greeting = await this.#readStep('greeting', this.#timeouts.greeting);
     try {
       acceptGreeting(this.#greeting);
+      this.#state.greeted();
     } catch (error) {
       // RFC 5321 §3.1: after a 554 greeting the client should still say QUIT.
       if (this.#greeting.code !== 421) await this.#exchange('quit', 'QUIT').catch(() => undefined);
@@ -365,6 +373,7 @@ export class SmtpClient {
     judgeStarttls(await this.#exchange('starttls', 'STARTTLS'));
     await this.#upgrade(undefined);
     // RFC 3207 §4.2: everything learnt before TLS is forgotten and EHLO is sent again.
+    this.#state.upgraded();
     this.#capabilities = undefined;
     await this.#ehlo();
   }
@@ -389,10 +398,12 @@ export class SmtpClient {
   async #ehlo(): Promise<void> {
     const outcome = judgeEhlo(await this.#exchange('ehlo', `EHLO ${this.#clientName}`));
     this.#capabilities = outcome.type === 'capabilities' ? outcome.capabilities : judgeHelo(await this.#exchange('ehlo', `HELO ${this.#clientName}`));
+    this.#state.identified();
   }
 
   async #authenticate(credentials: SmtpCredentials): Promise<SmtpAuthResult> {
     const secret = checkCredentials(credentials);
+    this.#state.checkCanAuthenticate();
     this.#transcript.addSecret(secret);
     const offered = this.capabilities.authMechanisms;
     if (offered.length === 0) {
@@ -435,6 +446,7 @@ export class SmtpClient {
       },
       mechanism,
     );
+    this.#state.authenticatedNow();
     this.#authenticatedAs = credentials.username;
     return { mechanism: name, reply: outcome.reply };
   }
@@ -447,6 +459,7 @@ export class SmtpClient {
     const size = bytes === undefined ? envelope.size : normalisedSize(bytes);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new SmtpArgumentError('mail', 'envelope.size must be a non-negative integer.');
     const plan = planTransaction(envelope, this.capabilities, { size, eightBit: bytes !== undefined && hasEightBitBytes(bytes) });
+    this.#state.beginTransaction();
     const { mailReply, rcptReplies, dataReply } = await this.#sendEnvelope(plan);
     const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
     if (outcome.failure !== undefined) {
@@ -467,6 +480,7 @@ export class SmtpClient {
       await this.#reset();
       throw new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
     }
+    this.#state.endTransaction();
     return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
   }
 
@@ -568,7 +582,9 @@ export class SmtpClient {
       this.#markUnusable(toSmtpError(error, 'mail', this.#timeouts));
       return;
     }
-    if (!isPositive(reply)) {
+    if (isPositive(reply)) {
+      this.#state.endTransaction();
+    } else {
       this.#markUnusable(new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`));
     }
   }
@@ -597,6 +613,7 @@ export class SmtpClient {
 
   #markUnusable(error: SmtpError): void {
     this.#unusable ??= error;
+    this.#state.close();
     this.#wire.destroy();
   }
 

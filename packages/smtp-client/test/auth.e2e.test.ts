@@ -72,6 +72,9 @@ describe('authenticate', () => {
     expect(error.transient).toBe(false);
     expect(error.message).not.toContain('wrong password');
     expect((await client.authenticate({ username: 'alice', password })).mechanism).toBe('SCRAM-SHA-256');
+    // RFC 4954 §4: one successful AUTH per session; a second is refused before anything is sent.
+    expect(await failure(client.authenticate({ username: 'alice', password }))).toBeInstanceOf(SmtpArgumentError);
+    expect(server.sessions[0]?.commands.filter((c) => c.startsWith('AUTH'))).toHaveLength(2);
   });
 
   test('454 is a transient auth error', async () => {
