@@ -146,7 +146,7 @@ export class Pop3TimeoutError extends Pop3Error {
 /**
  * The connection failed: refused, reset, closed by the server, a TLS handshake
  * or certificate failure, an abort, or plaintext injected before the STLS
- * handshake. `kind` says which, as {@link @sysmail/wire!WireError} does.
+ * handshake. `kind` says which, as the wire layer's `WireError` does.
  */
 export class Pop3ConnectionError extends Pop3Error {
   /** What went wrong on the wire. */

@@ -831,7 +831,7 @@ export class Pop3Client {
       }
       pieces.push(chunk);
     }
-    if (this.#transcript.enabled) this.#transcript.info(`(${size} bytes of multi-line response)`);
+    if (phase === 'retrieve' && this.#transcript.enabled) this.#transcript.info(`(message data: ${size} bytes)`);
     return Buffer.concat(pieces, size);
   }
 

@@ -69,8 +69,10 @@ async function converse(io: SaslExchangeIo, mechanism: SaslClientMechanism, defe
       return;
     }
     if (status.type === 'err') {
+      // XOAUTH2 / OAUTHBEARER servers say why a token was refused in their error challenge, not in -ERR.
+      const tokenError = mechanism.serverError === undefined ? '' : ` (token refused: ${JSON.stringify(mechanism.serverError)})`;
       throw new Pop3AuthError(
-        `The server refused the ${mechanism.name} login: ${io.scrub(status.line)}. ` +
+        `The server refused the ${mechanism.name} login: ${io.scrub(status.line)}${tokenError}. ` +
           (isTransientCode(status.code) ? 'This is temporary: try again later.' : 'Check the username and the password or token.'),
         { phase: 'auth', response: io.scrub(status.line), code: status.code, transient: isTransientCode(status.code) },
       );

@@ -97,6 +97,19 @@ describe('SASL', () => {
     }
   });
 
+  it('reports why an OAuth token was refused, from the error challenge', async () => {
+    const server = await pop.start({
+      implicitTls: true,
+      saslMechanisms: ['XOAUTH2'],
+      verifyToken: () => ({ error: { status: '401', schemes: 'Bearer', scope: 'https://mail.google.com/' } }),
+    });
+    const { client } = await pop.connect(server, { security: 'tls' });
+    const error = await failure(client.login({ username: 'alice', accessToken: 'ya29.expired-token' }));
+    expect(error).toBeInstanceOf(Pop3AuthError);
+    expect((error as Error).message).toMatch(/token refused: .*"status":"401"/);
+    expect((error as Error).message).not.toContain('ya29.expired-token');
+  });
+
   it('refuses a clear-text mechanism on a plaintext link before sending anything', async () => {
     const server = await pop.start({ saslMechanisms: ['PLAIN'] });
     const { client } = await pop.connect(server);
