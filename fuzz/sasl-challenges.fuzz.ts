@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { createClientMechanism, SaslError, type SaslCredentials } from '@sysmail/sasl';
+import { campaign, protocolBytes } from './fuzz-runs.js';
+
+const PASSWORD = 'fuzz-Pw-s3cr3t';
+const TOKEN = 'ya29.fuzz-T0k3n';
+const CONTEXT = { service: 'smtp', host: 'mail.example.com', port: 587, nonceFactory: () => 'fyko+d2lbbFgONRv9qkxdawL' };
+
+const CHALLENGE_TOKENS = [
+  'realm="', 'nonce="', 'qop="auth"', 'qop=auth-int', 'charset=utf-8', 'algorithm=md5-sess', 'rspauth=', 'stale=true', 'maxbuf=',
+  '"', '\\', ',', '=', ',,', ' ', 'r=fyko+d2lbbFgONRv9qkxdawL', 'r=', 's=QSXCR+Q6sek8bf92', 'i=4096', 'i=1', 'i=99999999999',
+  'v=', 'e=invalid-proof', 'm=', '{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}', '{', '}', 'null', '[]',
+  '<1896.697170952@postoffice.example.net>', '\0', '\xff', '\xc3', '\x01',
+];
+
+/** Drives a mechanism with up to three arbitrary challenges: each step gives bytes or a SaslError, nothing else. */
+function drive(name: string, credentials: SaslCredentials, challenges: Uint8Array[]): void {
+  let mechanism;
+  try {
+    mechanism = createClientMechanism(name, credentials, CONTEXT);
+    mechanism.initialResponse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SaslError);
+    return;
+  }
+  for (const challenge of challenges) {
+    try {
+      const response = mechanism.respond(challenge);
+      expect(response).toBeInstanceOf(Uint8Array);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SaslError);
+      const exposed = `${(error as Error).message} ${JSON.stringify(error)}`;
+      expect(exposed).not.toContain(PASSWORD);
+      expect(exposed).not.toContain(TOKEN);
+      return;
+    }
+  }
+}
+
+describe.each([
+  ['DIGEST-MD5', { username: 'chris', password: PASSWORD }],
+  ['SCRAM-SHA-1', { username: 'user', password: PASSWORD }],
+  ['SCRAM-SHA-256', { username: 'user', password: PASSWORD }],
+  ['CRAM-MD5', { username: 'tim', password: PASSWORD }],
+  ['XOAUTH2', { username: 'someuser@example.com', accessToken: TOKEN }],
+  ['OAUTHBEARER', { username: 'someuser@example.com', accessToken: TOKEN }],
+] as [string, SaslCredentials][])('%s client against arbitrary challenges', (name, credentials) => {
+  test('a response or a SaslError, never another exception, never a secret in the error', () => {
+    campaign(
+      fc.property(fc.array(fc.oneof(protocolBytes(CHALLENGE_TOKENS, 16), fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }), (challenges) => {
+        drive(name, credentials, challenges);
+      }),
+    );
+  });
+});
