@@ -60,6 +60,17 @@ for (const { mode, listener, security } of MODES) {
   });
 }
 
+describe('method chosen by the client', () => {
+  test.for(PASSWORD_USERS)(`${cell('Auto-selected mechanism (no mechanism given)', 'POP3')} user %s over POP3S: method auto logs in`, async (name, { onTestFailed }) => {
+    const user = realUser(servers, name);
+    const recorder = new TranscriptRecorder(onTestFailed, `POP3 auto ${name}`);
+    const client = await connect({ ...popOptions(servers, servers.pop3.pop3s, 'tls', recorder), localAddress: `127.0.1.${10 + PASSWORD_USERS.indexOf(name)}` });
+    await client.login({ username: user.username, password: user.password });
+    expect(client.authenticated).toBe(true);
+    await client.quit();
+  });
+});
+
 describe('refusals', () => {
   test.for(['user', 'PLAIN', 'LOGIN'])(`${cell('Plaintext password refused without allowPlaintextAuth', 'POP3')} %s on the plaintext link sends nothing`, async (method, { onTestFailed }) => {
     const user = realUser(servers, 'ascii');

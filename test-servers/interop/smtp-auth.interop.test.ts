@@ -78,6 +78,17 @@ for (const { mode, listener, security } of MODES) {
   });
 }
 
+describe('mechanism chosen by the client', () => {
+  test.for(PASSWORD_USERS)(`${cell('Auto-selected mechanism (no mechanism given)', 'SMTP')} user %s over STARTTLS: the strongest offered mechanism works`, async (name, { onTestFailed }) => {
+    const user = realUser(servers, name);
+    const recorder = new TranscriptRecorder(onTestFailed, `SMTP auto ${name}`);
+    const client = await connectWith({ ...smtpOptions(servers, servers.smtp.submission, 'starttls', recorder), localAddress: `127.0.2.${10 + PASSWORD_USERS.indexOf(name)}` });
+    const auth = await client.authenticate({ username: user.username, password: user.password });
+    expect(servers.smtp.submission.auth).toContain(auth.mechanism);
+    await client.quit();
+  });
+});
+
 describe('refusals', () => {
   test.for(['PLAIN', 'LOGIN'])(`${cell('Plaintext password refused without allowPlaintextAuth', 'SMTP')} %s on the plaintext listener sends nothing`, async (mechanism, { onTestFailed }) => {
     const user = realUser(servers, 'ascii');

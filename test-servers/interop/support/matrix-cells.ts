@@ -33,6 +33,7 @@ function modeRows(mode: MatrixMode): MatrixRow[] {
 /** Every row, in the order the matrix shows them. */
 export const MATRIX_ROWS: readonly MatrixRow[] = [
   ...MODES.flatMap(modeRows),
+  { label: 'Auto-selected mechanism (no mechanism given)', notApplicable: {} },
   { label: 'Plaintext password refused without allowPlaintextAuth', notApplicable: {} },
   { label: 'Wrong password: typed auth error', notApplicable: {} },
   { label: 'STARTTLS required, listener without it: typed error', notApplicable: { POP3: 'every Dovecot listener offers STLS or is implicit TLS' } },
