@@ -282,6 +282,8 @@ describe('POP before SMTP', () => {
     await save(store, dedicated(smtp.port));
     const error = await failure(createSystemMailer({ store }).send(PHONE_MEMO));
     expect(error).toMatchObject({ name: 'SystemMailDeliveryError', phase: 'rcpt', transient: false, reply: { code: 554, enhancedCode: '5.7.1' } });
+    expect((error as SystemMailDeliveryError).messages.ja).toContain('中継を許可しませんでした');
+    expect((error as SystemMailDeliveryError).messages.en).toContain('POP before SMTP');
     expect(smtp.messages).toHaveLength(0);
   });
 

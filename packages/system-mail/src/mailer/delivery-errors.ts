@@ -181,10 +181,16 @@ function smtpMessage(error: SmtpError, where: SmtpFailureContext): LocalizedText
             ja: `送信メールサーバーが宛先を拒否しました${s.ja}。POP before SMTPの認証が送信メールサーバーに認められていない可能性があります。受信メールサーバー、受信用アカウント、「送信までの待ち時間」を確認してください。`,
             en: `The outgoing server refused the recipients${s.en}. It may not have accepted the POP before SMTP login: check the incoming server, the receiving account and the wait before sending.`,
           }
-        : {
-            ja: `送信メールサーバーが宛先を拒否しました${s.ja}。宛先のメールアドレスを確認してください。`,
-            en: `The outgoing server refused the recipients${s.en}. Check the addresses.`,
-          };
+        : error.reply.enhancedCode?.startsWith('5.7.') === true
+          ? {
+              // 5.7.x at RCPT is a policy refusal, typically "relay access denied": the server wants to know who is sending.
+              ja: `送信メールサーバーが中継を許可しませんでした${s.ja}。このサーバーから送信するには、SMTP認証またはPOP before SMTP認証の設定が必要な可能性があります。`,
+              en: `The outgoing server refused to relay${s.en}. It may require SMTP authentication or POP before SMTP to send through it.`,
+            }
+          : {
+              ja: `送信メールサーバーが宛先を拒否しました${s.ja}。宛先のメールアドレスを確認してください。`,
+              en: `The outgoing server refused the recipients${s.en}. Check the addresses.`,
+            };
     }
     return error.transient
       ? {
