@@ -480,7 +480,6 @@ export class Pop3Client {
     };
   }
 
-  // ---- session steps ----
 
   async #readGreeting(): Promise<void> {
     const status = await this.#deadline('greeting', this.#timeouts.greeting, () => this.#readStatus('greeting'));
@@ -733,7 +732,6 @@ export class Pop3Client {
     return results;
   }
 
-  // ---- command plumbing ----
 
   async #simple(keyword: string, args: string[], phase: Pop3Phase): Promise<Pop3Reply> {
     const command = this.#encode(() => encodeCommand(keyword, args.map((value) => ({ value }))), phase);

@@ -147,6 +147,19 @@ describe('retrieveStream', () => {
     expect((await client.noop()).line).toMatch(/^\+OK/);
   });
 
+  it('reads from the server no faster than the consumer', async () => {
+    const big = `Subject: big\r\n\r\n${'a line of a large message\r\n'.repeat(400_000)}`;
+    const { client } = await session({ mailbox: [big] });
+    const stream = client.retrieveStream(1);
+    await new Promise<void>((resolve) => stream.once('readable', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Unconsumed, the stream holds about its high-water mark, not the 11 MB message.
+    expect(stream.readableLength).toBeLessThan(1024 * 1024);
+    let size = 0;
+    for await (const chunk of stream) size += (chunk as Uint8Array).length;
+    expect(size).toBe(Buffer.byteLength(big));
+  });
+
   it('destroyed mid-way, drains the rest and keeps the session in step', async () => {
     const big = `Subject: big\r\n\r\n${'.dotted line of text\r\n'.repeat(100_000)}`;
     const { client } = await session({ mailbox: [big, 'Subject: small\r\n\r\nsmall\r\n'] });
