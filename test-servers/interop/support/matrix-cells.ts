@@ -49,6 +49,8 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   { label: 'Delivery: Japanese subject and body (composeMessage)', notApplicable: {} },
   { label: 'Delivery: pipelined envelope, partial refusal', notApplicable: { POP3: 'SMTP pipelining' } },
   { label: 'Large message (64 MiB) intact', notApplicable: {} },
+  { label: 'System mailer: POP before SMTP with its wait', notApplicable: {} },
+  { label: 'System mailer: SMTP AUTH as configured', notApplicable: { POP3: 'no POP3 in this path' } },
   { label: 'Pipelined retrieveMany / deleteMany', notApplicable: { SMTP: 'POP3 commands' } },
 ];
 
