@@ -289,7 +289,7 @@ export class Pop3Client {
    * @returns the message bytes exactly as stored, with the server's CRLF line endings
    */
   retrieve(n: number): Promise<Uint8Array> {
-    return this.#enqueue(() => this.#retrieveBuffered(encodeCommand('RETR', [{ value: messageNumber(n) }])));
+    return this.#enqueue(() => this.#retrieveBuffered(this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve')));
   }
 
   /**
@@ -316,7 +316,7 @@ export class Pop3Client {
     });
     let command: string;
     try {
-      command = encodeCommand('RETR', [{ value: messageNumber(n) }]);
+      command = this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve');
     } catch (error) {
       stream.fail(error as Error);
       return stream;
@@ -345,7 +345,9 @@ export class Pop3Client {
    * @returns the bytes, un-stuffed
    */
   top(n: number, lines: number): Promise<Uint8Array> {
-    return this.#enqueue(() => this.#retrieveBuffered(encodeCommand('TOP', [{ value: messageNumber(n) }, { value: lineCount(lines) }])));
+    return this.#enqueue(() =>
+      this.#retrieveBuffered(this.#encode(() => encodeCommand('TOP', [{ value: messageNumber(n) }, { value: lineCount(lines) }]), 'retrieve')),
+    );
   }
 
   /**
@@ -388,7 +390,7 @@ export class Pop3Client {
   retrieveMany(ids: readonly number[]): Promise<Uint8Array[]> {
     return this.#enqueue(() =>
       this.#pipelined(
-        ids.map((n) => encodeCommand('RETR', [{ value: messageNumber(n) }])),
+        ids.map((n) => this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve')),
         'retrieve',
         async () => this.#readBody('retrieve', this.#maxMessageBytes),
       ),
@@ -404,7 +406,7 @@ export class Pop3Client {
   deleteMany(ids: readonly number[]): Promise<Pop3Reply[]> {
     return this.#enqueue(() =>
       this.#pipelined(
-        ids.map((n) => encodeCommand('DELE', [{ value: messageNumber(n) }])),
+        ids.map((n) => this.#encode(() => encodeCommand('DELE', [{ value: messageNumber(n) }]), 'command')),
         'command',
         undefined,
       ),

@@ -54,6 +54,8 @@ describe('mailbox commands', () => {
     expect(error).toMatchObject({ phase: 'retrieve', transient: false });
     expect((await client.noop()).line).toMatch(/^\+OK/);
     await expect(client.list(0)).rejects.toThrow(/positive integers/);
+    await expect(client.retrieve(1.5)).rejects.toMatchObject({ reason: 'invalid-argument', phase: 'retrieve' });
+    expect(client.closed).toBe(false);
   });
 
   it('DELE takes effect only at QUIT; RSET undoes it', async () => {
