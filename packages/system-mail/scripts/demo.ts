@@ -20,9 +20,9 @@ import { openSettingsStore, type SettingsStore } from '../src/settings-store.js'
 import { decodeBody, decodeUnstructured, header, splitMessage } from '../test/mime-decoder.js';
 
 const ADDRESS = 'notify@example.com';
-const SMTP_USER = 'garoon-notify';
+const SMTP_USER = 'portal-notify';
 const SMTP_PASSWORD = 'demo-smtp-password';
-const POP_USER = 'garoon-pop';
+const POP_USER = 'portal-pop';
 const POP_PASSWORD = 'demo-pop-password';
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const dim = (text: string): string => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text);
@@ -36,7 +36,7 @@ const memo = {
     '株式会社サンプルの山田様より 14:05 にお電話がありました。',
     '折り返しお電話をお願いします（03-1234-5678）。',
     '',
-    '-- Garoon 電話メモ',
+    '-- 社内ポータル 電話メモ',
   ].join('\n'),
   category: 'phone-memo',
 };
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     await run('(1) SMTP認証 CRAM-MD5 + STARTTLSを使用する', store, {
       use: true,
       address: ADDRESS,
-      displayName: 'Garoon 通知',
+      displayName: 'sysmail 通知',
       server: {
         type: 'dedicated',
         oauth: { enabled: false },
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await run('(2) POP before SMTP（APOP認証、送信までの待ち時間 2秒）', store, {
       use: true,
       address: ADDRESS,
-      displayName: 'Garoon 通知',
+      displayName: 'sysmail 通知',
       server: {
         type: 'dedicated',
         oauth: { enabled: false },
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     await run('(3) SMTP認証 PLAIN + TLSを使用する', store, {
       use: true,
       address: ADDRESS,
-      displayName: 'Garoon 通知',
+      displayName: 'sysmail 通知',
       server: {
         type: 'dedicated',
         oauth: { enabled: false },
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     const oauthSettings = {
       use: true,
       address: ADDRESS,
-      displayName: 'Garoon 通知',
+      displayName: 'sysmail 通知',
       server: { type: 'dedicated', oauth: { enabled: true, client: 'google' }, smtp: { timeoutSeconds: 10 }, auth: { method: 'none' } },
     };
     await run('(4) OAuth（Gmail、XOAUTH2、TLSを使用する: 自動設定）', store, oauthSettings, gmail, async () => {

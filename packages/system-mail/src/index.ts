@@ -134,3 +134,21 @@ export {
 } from './oauth/token-provider.js';
 export { SystemMailOAuthError, type OAuthFailureReason } from './oauth/oauth-errors.js';
 export { PENDING_AUTHORIZATION_LIFETIME_MS } from './oauth/pending-authorizations.js';
+
+export { createSystemMailer } from './mailer/create-system-mailer.js';
+export type {
+  SystemMailer,
+  SystemMailerOptions,
+  SystemMailNotification,
+  SystemMailSendResult,
+  SystemMailConnectionTestResult,
+  SystemMailRejectedRecipient,
+  SystemMailTranscriptEntry,
+  SystemMailTlsOptions,
+} from './mailer/mailer-types.js';
+export type { AccessToken, AccessTokenSource } from './mailer/access-token-source.js';
+export { runCli } from './cli/run-cli.js';
+export type { CliIo } from './cli/cli-context.js';
+export type { CliWriter } from './cli/cli-output.js';
+export type { PromptInput } from './cli/secret-prompt.js';
+export { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';

@@ -3,7 +3,7 @@ import { composeMessage, MessageCompositionError, type ComposeMessageInput } fro
 import { decodeBody, decodeUnstructured, decodeWord, header, splitMessage } from './mime-decoder.js';
 
 const base: ComposeMessageInput = {
-  from: { address: 'system@example.com', name: 'Garoon' },
+  from: { address: 'system@example.com', name: 'sysmail' },
   to: ['taro@example.com'],
   subject: 'Hello',
   text: 'Hello\nworld',
@@ -26,14 +26,14 @@ describe('composeMessage', () => {
   it('round-trips a Japanese phone memo subject and body', () => {
     const subject = '電話メモ: 山田様から折り返しのお電話をお願いします（至急・本日中に）';
     const body = '山田様よりお電話がありました。\n折り返しお願いします。\n\n電話番号: 03-1234-5678';
-    const msg = splitMessage(text({ subject, text: body, from: { address: 'system@example.com', name: 'サイボウズ 通知' } }));
+    const msg = splitMessage(text({ subject, text: body, from: { address: 'system@example.com', name: '社内ポータル 通知' } }));
     expect(decodeUnstructured(header(msg, 'Subject') ?? '')).toBe(subject);
     expect(header(msg, 'Content-Type')).toBe('text/plain; charset=UTF-8');
     expect(header(msg, 'Content-Transfer-Encoding')).toBe('base64');
     expect(decodeBody('base64', msg.body.replace(/\r\n$/, ''))).toBe(body.replace(/\n/g, '\r\n'));
     const from = header(msg, 'From') ?? '';
     expect(from.endsWith(' <system@example.com>')).toBe(true);
-    expect(decodeUnstructured(from.slice(0, -' <system@example.com>'.length))).toBe('サイボウズ 通知');
+    expect(decodeUnstructured(from.slice(0, -' <system@example.com>'.length))).toBe('社内ポータル 通知');
   });
 
   it('uses quoted-printable for mostly-ASCII text', () => {
@@ -64,7 +64,7 @@ describe('composeMessage', () => {
     expect(header(splitMessage(text({ from: { address: 'system@example.com', name: 'Yamada, "Taro"' } })), 'From')).toBe(
       '"Yamada, \\"Taro\\"" <system@example.com>',
     );
-    expect(header(splitMessage(text({})), 'From')).toBe('Garoon <system@example.com>');
+    expect(header(splitMessage(text({})), 'From')).toBe('sysmail <system@example.com>');
     expect(header(splitMessage(text({ from: { address: 'system@example.com' } })), 'From')).toBe('system@example.com');
   });
 

@@ -44,7 +44,7 @@ describe('sending without authentication', () => {
     const message = decoded(received?.content ?? new Uint8Array());
     expect(message.subject).toBe(PHONE_MEMO.subject);
     expect(message.text.replace(/\r\n/g, '\n').trimEnd()).toBe(PHONE_MEMO.text);
-    expect(message.from).toBe(`Garoon 通知 <${ADDRESS}>`);
+    expect(message.from).toBe(`sysmail 通知 <${ADDRESS}>`);
     expect(message.headers.get('x-sysmail-category')).toBe('phone-memo');
     expect(message.headers.get('date')).toBe('Mon, 5 Jan 2026 03:04:05 +0000');
     expect(message.headers.get('message-id')).toBe(result.messageId);

@@ -89,7 +89,7 @@ export function dedicated(port: number, smtp: Record<string, unknown> = {}, auth
   return {
     use: true,
     address: ADDRESS,
-    displayName: 'Garoon 通知',
+    displayName: 'sysmail 通知',
     server: {
       type: 'dedicated',
       oauth: { enabled: false },

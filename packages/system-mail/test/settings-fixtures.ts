@@ -71,7 +71,7 @@ export const smtpAuthSettings: SystemMailSettings = {
 export const popSettings: SystemMailSettings = {
   use: true,
   address: 'system@example.com',
-  displayName: 'Garoon 通知',
+  displayName: 'sysmail 通知',
   server: {
     type: 'dedicated',
     oauth: { enabled: false },
