@@ -175,10 +175,15 @@ export function headerField(header: string, name: string): string | undefined {
  * @param servers - the run
  * @param user - the recipient
  * @param token - the message's X-Interop-Token
- * @param timeoutMs - how long delivery may take
+ * @param options - `timeoutMs`: how long delivery may take; `keep`: leave the message in the mailbox
  * @returns the message as POP3 returned it
  */
-export async function fetchDelivered(servers: RealServers, user: RealUser, token: string, timeoutMs = 30_000): Promise<Uint8Array> {
+export async function fetchDelivered(
+  servers: RealServers,
+  user: RealUser,
+  token: string,
+  { timeoutMs = 30_000, keep = false }: { timeoutMs?: number; keep?: boolean } = {},
+): Promise<Uint8Array> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pop = await Pop3Client.connect(popOptions(servers, servers.pop3.pop3s, 'tls'));
@@ -189,7 +194,7 @@ export async function fetchDelivered(servers: RealServers, user: RealUser, token
         const { header } = splitMessage(await pop.top(id, 0));
         if (headerField(header, 'X-Interop-Token') === token) {
           const message = await pop.retrieve(id);
-          await pop.delete(id);
+          if (!keep) await pop.delete(id);
           await pop.quit();
           return message;
         }

@@ -48,6 +48,8 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   { label: 'Delivery: bytes intact end to end', notApplicable: {} },
   { label: 'Delivery: Japanese subject and body (composeMessage)', notApplicable: {} },
   { label: 'Delivery: pipelined envelope, partial refusal', notApplicable: { POP3: 'SMTP pipelining' } },
+  { label: 'Delivery: SMTPUTF8 sender, DSN parameters', notApplicable: { POP3: 'SMTP extensions' } },
+  { label: 'Commands: STAT, LIST, UIDL, TOP, NOOP, RSET, DELE', notApplicable: { SMTP: 'POP3 commands' } },
   { label: 'Large message (64 MiB) intact', notApplicable: {} },
   { label: 'System mailer: POP before SMTP with its wait', notApplicable: {} },
   { label: 'System mailer: SMTP AUTH as configured', notApplicable: { POP3: 'no POP3 in this path' } },
