@@ -482,7 +482,6 @@ export class Pop3Client {
     };
   }
 
-
   async #readGreeting(): Promise<void> {
     const status = await this.#deadline('greeting', this.#timeouts.greeting, () => this.#readStatus('greeting'));
     this.#greeting = status.line;
@@ -579,14 +578,7 @@ export class Pop3Client {
     if (method !== 'auto') throw new Pop3ConfigError(`Unknown login method ${JSON.stringify(method)}: use 'auto', 'user', 'apop' or 'sasl'.`, 'auth');
 
     const capabilities = await this.#loadCapabilities('auth');
-    const binding = this.#connection.channelBinding();
-    const mechanism =
-      login.mechanism ??
-      selectMechanism(capabilities.sasl, credentials, {
-        secure: this.secure,
-        allowPlaintextOnInsecure: this.#options.allowPlaintextAuth === true,
-        channelBinding: binding !== undefined,
-      });
+    const mechanism = login.mechanism ?? this.#strongestMechanism(capabilities, credentials);
     if (mechanism !== undefined) return this.#loginSasl(credentials, mechanism);
     if (this.#apopTimestamp !== undefined) return this.#loginApop(login.username, password);
     if (capabilities.raw.length > 0 && !capabilities.user) {
@@ -597,6 +589,14 @@ export class Pop3Client {
       );
     }
     return this.#loginUserPass(login.username, password);
+  }
+
+  #strongestMechanism(capabilities: Pop3Capabilities, credentials: SaslCredentials): string | undefined {
+    return selectMechanism(capabilities.sasl, credentials, {
+      secure: this.secure,
+      allowPlaintextOnInsecure: this.#options.allowPlaintextAuth === true,
+      channelBinding: this.#connection.channelBinding() !== undefined,
+    });
   }
 
   #refusePlaintext(what: string): void {
@@ -641,13 +641,7 @@ export class Pop3Client {
   async #loginSasl(credentials: SaslCredentials, requested: string | undefined): Promise<void> {
     const capabilities = await this.#loadCapabilities('auth');
     const binding = this.#connection.channelBinding();
-    const name =
-      requested ??
-      selectMechanism(capabilities.sasl, credentials, {
-        secure: this.secure,
-        allowPlaintextOnInsecure: this.#options.allowPlaintextAuth === true,
-        channelBinding: binding !== undefined,
-      });
+    const name = requested ?? this.#strongestMechanism(capabilities, credentials);
     if (name === undefined) {
       throw new Pop3AuthError(
         `The server offers no SASL mechanism usable with these credentials here (offered: ${capabilities.sasl.join(' ') || 'none'}). ` +
@@ -733,7 +727,6 @@ export class Pop3Client {
     if (failure !== undefined) throw failure;
     return results;
   }
-
 
   async #simple(keyword: string, args: string[], phase: Pop3Phase): Promise<Pop3Reply> {
     const command = this.#encode(() => encodeCommand(keyword, args.map((value) => ({ value }))), phase);
