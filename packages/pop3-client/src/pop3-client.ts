@@ -705,6 +705,7 @@ export class Pop3Client {
   }
 
   async #pipelined<T>(commands: string[], phase: Pop3Phase, readBody: (() => Promise<T>) | undefined): Promise<T[]> {
+    if (commands.length === 0) return [];
     const capabilities = await this.#loadCapabilities('command');
     const window = capabilities.pipelining ? PIPELINE_WINDOW : 1;
     const results: T[] = [];
