@@ -3,9 +3,9 @@
  * SASL mechanism × every password user; then the refusals a user meets.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { Pop3AuthError, Pop3Client, type Pop3LoginOptions } from '@sysmail/pop3-client';
+import { Pop3AuthError, Pop3Client, Pop3TimeoutError, type Pop3LoginOptions } from '@sysmail/pop3-client';
 import { cell, type MatrixMode } from './support/matrix-cells.js';
-import { FAILING_LOGIN_ADDRESS, PASSWORD_USERS, TranscriptRecorder, popOptions, realUser, requireRealServers } from './support/harness.js';
+import { FAILING_LOGIN_ADDRESS, PASSWORD_USERS, freshLoopbackAddress, newToken, TranscriptRecorder, popOptions, realUser, requireRealServers } from './support/harness.js';
 
 const servers = requireRealServers();
 const clients: Pop3Client[] = [];
@@ -100,5 +100,18 @@ describe('refusals', () => {
     expect(error.message).not.toContain('€uro-wrong');
     expect(recorder.text()).not.toContain('€uro-wrong');
     await client.quit();
+  });
+
+  test(`${cell('Login held back by the server penalty: typed timeout', 'POP3')} after a failure, Dovecot delays the next login from that address; a short deadline ends it with Pop3TimeoutError`, async ({ onTestFailed }) => {
+    const user = realUser(servers, 'ascii');
+    const recorder = new TranscriptRecorder(onTestFailed, 'POP3 penalty');
+    const options = { ...popOptions(servers, servers.pop3.pop3s, 'tls', recorder), localAddress: freshLoopbackAddress() };
+    const first = await connect(options);
+    await expect(first.login({ username: user.username, password: newToken(), method: 'sasl', mechanism: 'PLAIN' })).rejects.toBeInstanceOf(Pop3AuthError);
+    await first.quit();
+    const second = await connect({ ...options, timeouts: { ...options.timeouts, command: 1_000 } });
+    const failure = await second.login({ username: user.username, password: user.password, method: 'sasl', mechanism: 'PLAIN' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Pop3TimeoutError);
+    expect(failure).toMatchObject({ phase: 'auth', transient: true });
   });
 });

@@ -4,16 +4,18 @@
  * user itself that must come back over POP3 byte for byte.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { SmtpAuthError, SmtpCapabilityError, SmtpClient, SmtpReplyError } from '@sysmail/smtp-client';
+import { SmtpAuthError, SmtpCapabilityError, SmtpClient, SmtpReplyError, SmtpTimeoutError } from '@sysmail/smtp-client';
 import { cell, type MatrixMode } from './support/matrix-cells.js';
 import {
   FAILING_LOGIN_ADDRESS,
   PASSWORD_USERS,
+  freshLoopbackAddress,
   TranscriptRecorder,
   fetchDelivered,
   newToken,
   realUser,
   requireRealServers,
+  TIMEOUTS,
   simpleMessage,
   smtpOptions,
 } from './support/harness.js';
@@ -135,5 +137,18 @@ describe('refusals', () => {
     expect((refused as SmtpReplyError).phase).toBe('mail');
     expect((refused as SmtpReplyError).reply.code).toBe(530);
     await client.quit();
+  });
+
+  test(`${cell('Login held back by the server penalty: typed timeout', 'SMTP')} after a failure, Dovecot delays the next AUTH from that address (Postfix passes it on); a short deadline ends it with SmtpTimeoutError`, async ({ onTestFailed }) => {
+    const user = realUser(servers, 'ascii');
+    const recorder = new TranscriptRecorder(onTestFailed, 'SMTP penalty');
+    const options = { ...smtpOptions(servers, servers.smtp.smtps, 'tls', recorder), localAddress: freshLoopbackAddress() };
+    const first = await connectWith(options);
+    await expect(first.authenticate({ username: user.username, password: newToken(), mechanism: 'PLAIN' })).rejects.toBeInstanceOf(SmtpAuthError);
+    await first.quit();
+    const second = await connectWith({ ...options, timeouts: { ...TIMEOUTS, command: 1_000 } });
+    const failure = await second.authenticate({ username: user.username, password: user.password, mechanism: 'PLAIN' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SmtpTimeoutError);
+    expect(failure).toMatchObject({ phase: 'auth', transient: true });
   });
 });

@@ -4,7 +4,7 @@
  * transcripts printed when a test fails, and the POP3 side of end-to-end
  * delivery checks.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Pop3Client, type Pop3ConnectOptions } from '@sysmail/pop3-client';
 import type { SmtpClientOptions } from '@sysmail/smtp-client';
 import type { TranscriptEntry } from '@sysmail/wire';
@@ -37,6 +37,17 @@ export const PASSWORD_USERS = ['ascii', 'latin1', 'euro'] as const;
 
 /** Loopback addresses reserved for deliberate login failures, so Dovecot's per-IP penalty never slows the other tests. */
 export const FAILING_LOGIN_ADDRESS = { smtp: '127.0.0.2', pop3: '127.0.0.3' } as const;
+
+/**
+ * A loopback address no earlier run has used (Linux routes all of 127/8 to lo),
+ * for a test that needs Dovecot's per-address auth penalty in a known state:
+ * the penalty outlives a run by about 30 s and a success resets it.
+ *
+ * @returns an address in 127.64.0.0/10
+ */
+export function freshLoopbackAddress(): string {
+  return `127.${randomInt(64, 128)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+}
 
 /** Generous deadlines: Dovecot delays logins after failures by seconds. */
 export const TIMEOUTS = { connect: 15_000, greeting: 20_000, command: 30_000, data: 120_000 } as const;

@@ -36,6 +36,7 @@ export const MATRIX_ROWS: readonly MatrixRow[] = [
   { label: 'Auto-selected mechanism (no mechanism given)', notApplicable: {} },
   { label: 'Plaintext password refused without allowPlaintextAuth', notApplicable: {} },
   { label: 'Wrong password: typed auth error', notApplicable: {} },
+  { label: 'Login held back by the server penalty: typed timeout', notApplicable: {} },
   { label: 'STARTTLS required, listener without it: typed error', notApplicable: { POP3: 'every Dovecot listener offers STLS or is implicit TLS' } },
   { label: 'TLS required, plaintext listener: typed error', notApplicable: {} },
   { label: 'Certificate: run CA accepted', notApplicable: {} },
