@@ -5,7 +5,17 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { Pop3AuthError, Pop3Client, Pop3TimeoutError, type Pop3LoginOptions } from '@sysmail/pop3-client';
 import { cell, type MatrixMode } from './support/matrix-cells.js';
-import { FAILING_LOGIN_ADDRESS, PASSWORD_USERS, freshLoopbackAddress, newToken, TranscriptRecorder, popOptions, realUser, requireRealServers } from './support/harness.js';
+import {
+  FAILING_LOGIN_ADDRESS,
+  PASSWORD_USERS,
+  TIMEOUTS,
+  TranscriptRecorder,
+  freshLoopbackAddress,
+  newToken,
+  popOptions,
+  realUser,
+  requireRealServers,
+} from './support/harness.js';
 
 const servers = requireRealServers();
 const clients: Pop3Client[] = [];
@@ -109,7 +119,7 @@ describe('refusals', () => {
     const first = await connect(options);
     await expect(first.login({ username: user.username, password: newToken(), method: 'sasl', mechanism: 'PLAIN' })).rejects.toBeInstanceOf(Pop3AuthError);
     await first.quit();
-    const second = await connect({ ...options, timeouts: { ...options.timeouts, command: 1_000 } });
+    const second = await connect({ ...options, timeouts: { ...TIMEOUTS, command: 1_000 } });
     const failure = await second.login({ username: user.username, password: user.password, method: 'sasl', mechanism: 'PLAIN' }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(Pop3TimeoutError);
     expect(failure).toMatchObject({ phase: 'auth', transient: true });
