@@ -44,12 +44,18 @@ export function phaseAt(spans: readonly ResponseSpan[], offset: number): string 
   return offset === span.start && span.afterUpgrade ? 'upgrade' : span.phase;
 }
 
-/** Runs `task` over `items` with at most `size` at a time; every task settles before the next batch starts. */
-export async function inBatches<T>(items: readonly T[], size: number, task: (item: T) => Promise<void>, afterBatch?: () => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += size) {
-    await Promise.all(items.slice(start, start + size).map(task));
-    await afterBatch?.();
-  }
+/**
+ * Runs `task` over `items`, at most `concurrency` at a time, starting a new one
+ * as soon as one ends; the first wave's starts are spread `staggerMs` apart so
+ * their TLS handshakes do not all land on the event loop in the same instant.
+ */
+export async function inPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>, staggerMs = 10): Promise<void> {
+  let next = 0;
+  const worker = async (index: number): Promise<void> => {
+    await sleep(index * staggerMs);
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, (_, index) => worker(index)));
 }
 
 /** Counts of `process.getActiveResourcesInfo()` by type: sockets, servers, timers. */
@@ -114,20 +120,23 @@ export interface FaultOutcome {
 
 /**
  * Replays `recording` once per byte offset of the server's output (0 to its
- * length), cut or stalled there, running `session` against each replay in
- * concurrent batches with a resource-leak check after every batch; returns
- * what `judge` found wrong, by offset.
+ * length), cut or stalled there, running `session` against each replay, many
+ * at a time, with a resource-leak check after each round (every offset of the
+ * first round, then the retries); returns what `judge` found wrong, by offset.
  *
  * A stalled run whose client gave up *before* the server reached the stall
- * (a deadline of 150-300 ms fired early because the machine was busy with the
- * rest of the batch) is not a verdict on the stall: such offsets are run again
- * in smaller batches, and at last one at a time, and judged then.
+ * (a deadline of a few hundred milliseconds fired early because the machine
+ * was busy with the rest of the batch) is not a verdict on the stall: such
+ * offsets are run again in smaller batches with longer deadlines, and at last
+ * one at a time, and judged then.
  */
 export async function runFaultMatrix<Outcome extends FaultOutcome>(options: {
   recording: ReplayRecording;
   kind: ReplayFault['kind'];
+  /** How many sessions run at a time. */
   batch: number;
-  session: (port: number) => Promise<Outcome>;
+  /** Runs one client session; `slack` (1, then 2, then 4 on the retry rounds) multiplies its short deadlines. */
+  session: (port: number, slack: number) => Promise<Outcome>;
   judge: (fault: ReplayFault, outcome: Outcome) => string | undefined;
   keep: (fault: ReplayFault, outcome: Outcome) => void;
 }): Promise<string[]> {
@@ -136,15 +145,19 @@ export async function runFaultMatrix<Outcome extends FaultOutcome>(options: {
   const problems: string[] = [];
   const baseline = activeResources();
   // Fewer sessions at a time on each round, so the last verdicts come from an unloaded loop.
-  const rounds = [options.batch, Math.min(options.batch, 8), 1];
+  const rounds = [
+    { batch: options.batch, slack: 1 },
+    { batch: Math.min(options.batch, 8), slack: 2 },
+    { batch: 1, slack: 4 },
+  ];
   let pending = offsets;
-  for (const [round, batch] of rounds.entries()) {
+  for (const [round, { batch, slack }] of rounds.entries()) {
     const again: number[] = [];
     const last = round === rounds.length - 1;
     const runOne = async (offset: number): Promise<void> => {
       const fault: ReplayFault = { kind, offset };
       const server = await startReplayServer({ recording, fault });
-      const outcome = await options.session(server.port);
+      const outcome = await options.session(server.port, slack);
       const reachedFault = server.sessions[0]?.faulted === true;
       await server.close();
       if (kind === 'stall' && !last && !reachedFault && outcome.error !== undefined) {
@@ -155,7 +168,8 @@ export async function runFaultMatrix<Outcome extends FaultOutcome>(options: {
       if (problem !== undefined) problems.push(`${kind} at ${offset}: ${problem}`);
       options.keep(fault, outcome);
     };
-    await inBatches(pending, batch, runOne, () => expectResourcesBackTo(baseline));
+    await inPool(pending, batch, runOne);
+    await expectResourcesBackTo(baseline);
     pending = again;
   }
   return problems;

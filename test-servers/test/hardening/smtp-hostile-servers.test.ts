@@ -175,12 +175,18 @@ describe('SMTP client against hostile servers', () => {
     expect(server.lines.some((line) => /^MAIL/i.test(line))).toBe(false);
   });
 
-  test('an extra unsolicited reply in a pipelined batch: an error, never "sent"', async () => {
-    const server = await fake({ starttls: true, script: [{ command: 'MAIL', reply: '250 2.1.0 Ok\r\n250 2.1.5 Unsolicited' }] });
+  test.each([
+    ['after the reply to MAIL', { command: 'MAIL' as const, reply: '250 2.1.0 Ok\r\n250 2.1.5 Unsolicited' }],
+    ['after the reply to RCPT, looking like the reply to DATA', { command: 'RCPT' as const, reply: '250 2.1.5 Ok\r\n354 Go ahead' }],
+  ])('an extra unsolicited reply in a pipelined batch (%s): protocol error, never "sent", no RSET into the message', async (_, rule) => {
+    const server = await fake({ starttls: true, script: [rule] });
     const { error, sent } = await attempt(server.port);
-    expect(error).toBeInstanceOf(SmtpError);
+    expectError(error, SmtpProtocolError, 'data', false);
     expect(sent).toBe(false);
     expect(server.messages).toHaveLength(0);
+    // Commands after DATA would land inside the message the server is reading.
+    const commands = server.sessions[0]?.commands ?? [];
+    expect(commands.slice(commands.indexOf('DATA') + 1)).toEqual([]);
   });
 
   describe.each([

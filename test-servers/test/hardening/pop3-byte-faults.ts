@@ -16,7 +16,12 @@ const USER = 'app';
 const PASSWORD = 'replay-secret-7c2e';
 const MESSAGE = 'Subject: memo\r\n\r\nA phone memo.\r\n.dotted line\r\n';
 const CUT_TIMEOUTS = 5_000;
-const STALL_TIMEOUTS: Record<Pop3TimeoutPhase, number> = { connect: 5_000, greeting: 300, command: 300, data: 300 };
+const STALL_TIMEOUTS: Record<Pop3TimeoutPhase, number> = { connect: 5_000, greeting: 500, command: 500, data: 500 };
+
+/** Deadlines multiplied by `slack`, except connect, which never stalls here. */
+function scaled(timeouts: Record<Pop3TimeoutPhase, number>, slack: number): Record<Pop3TimeoutPhase, number> {
+  return { connect: timeouts.connect, greeting: timeouts.greeting * slack, command: timeouts.command * slack, data: timeouts.data * slack };
+}
 
 interface Outcome {
   /** The result of the session's mailbox operation (RETR's message, or STAT's count), when it resolved. */
@@ -126,71 +131,79 @@ function pop3Spans(recording: ReplayRecording, responses: Flavour['responses']):
   return spans;
 }
 
-describe.each(FLAVOURS)('POP3 %s, faulted at every byte of the server output', (_, flavour) => {
-  let recording: ReplayRecording;
-  let spans: ResponseSpan[];
-  let watcher: ReturnType<typeof watchUnhandledRejections>;
-  const kept: { fault: ReplayFault; outcome: Outcome }[] = [];
+/**
+ * Records a good session of one flavour, then replays it cut and stalled at every byte offset.
+ *
+ * @param name - which flavour
+ */
+export function describePop3ByteFaults(name: 'APOP + RETR' | 'STLS + SASL CRAM-MD5 + STAT'): void {
+  const flavour = FLAVOURS.find(([candidate]) => candidate === name)?.[1] as Flavour;
+  describe(`POP3 ${name}, faulted at every byte of the server output`, () => {
+    let recording: ReplayRecording;
+    let spans: ResponseSpan[];
+    let watcher: ReturnType<typeof watchUnhandledRejections>;
+    const kept: { fault: ReplayFault; outcome: Outcome }[] = [];
 
-  beforeAll(async () => {
-    watcher = watchUnhandledRejections();
-    const upstream = await startFakePop3Server(flavour.server);
-    const recorder = await startSessionRecorder({ upstream });
-    const outcome = await session(flavour, recorder.port, CUT_TIMEOUTS);
-    await recorder.close();
-    await upstream.close();
-    expect(outcome.error).toBeUndefined();
-    expect(outcome.result).toBe(flavour.result);
-    const recorded = recorder.recordings[0];
-    if (recorded === undefined) throw new Error('nothing was recorded');
-    recording = recorded;
-    spans = pop3Spans(recording, flavour.responses);
-  });
-
-  afterAll(() => {
-    expect(watcher.stop()).toEqual([]);
-  });
-
-  test('the recording holds the whole session', () => {
-    expect(recording.steps.some((step) => step.type === 'tls')).toBe(flavour.security === 'starttls');
-    expect(serverOutput(recording).bytes.toString('latin1')).toMatch(/^\+OK/);
-  });
-
-  test.each([
-    ['cut', 12, CUT_TIMEOUTS],
-    ['stall', 40, STALL_TIMEOUTS],
-  ] as const)('%s: the right typed error at every offset, never a truncated result, nothing leaked', async (kind, batch, timeouts) => {
-    const problems = await runFaultMatrix({
-      recording,
-      kind,
-      batch,
-      session: (port) => session(flavour, port, timeouts),
-      judge,
-      keep: (fault, outcome) => {
-        if (outcome.error !== undefined) kept.push({ fault, outcome });
-      },
+    beforeAll(async () => {
+      watcher = watchUnhandledRejections();
+      const upstream = await startFakePop3Server(flavour.server);
+      const recorder = await startSessionRecorder({ upstream });
+      const outcome = await session(flavour, recorder.port, CUT_TIMEOUTS);
+      await recorder.close();
+      await upstream.close();
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.result).toBe(flavour.result);
+      const recorded = recorder.recordings[0];
+      if (recorded === undefined) throw new Error('nothing was recorded');
+      recording = recorded;
+      spans = pop3Spans(recording, flavour.responses);
     });
-    expect(problems).toEqual([]);
-    for (const { outcome } of kept) {
-      expect(JSON.stringify(outcome.transcript)).not.toContain(PASSWORD);
-      expect(describeError(outcome.error)).not.toContain(PASSWORD);
-    }
-  }, 90_000);
 
-  function judge(fault: ReplayFault, outcome: Outcome): string | undefined {
-    if (outcome.leftoverAbortListeners !== 0) return `${outcome.leftoverAbortListeners} abort listener(s) left on the signal`;
-    if (outcome.result !== undefined && outcome.result !== flavour.result) return `a wrong result was returned: ${JSON.stringify(outcome.result)}`;
-    const lastSpan = spans[spans.length - 1] as ResponseSpan;
-    const delivered = spans[spans.length - 2] as ResponseSpan;
-    if (fault.offset < delivered.end && outcome.result !== undefined) return 'a result was returned before its response was complete';
-    if (fault.offset >= lastSpan.end) return outcome.error === undefined ? undefined : `expected success, got ${describeError(outcome.error)}`;
-    const expected = phaseAt(spans, fault.offset);
-    const phase = expected === 'upgrade' ? 'stls' : expected;
-    const error = outcome.error;
-    if (!(error instanceof Pop3ConnectionError || error instanceof Pop3ProtocolError || error instanceof Pop3TimeoutError)) return `unexpected ${describeError(error)}`;
-    if (error.phase !== phase) return `expected phase ${String(phase)}, got ${describeError(error)}`;
-    if (!error.transient) return `expected a transient error, got ${describeError(error)}`;
-    if (fault.kind === 'stall') return error instanceof Pop3TimeoutError ? undefined : `expected a Pop3TimeoutError, got ${describeError(error)}`;
-    return error instanceof Pop3TimeoutError ? `a cut must not wait for a deadline: ${describeError(error)}` : undefined;
-  }
-});
+    afterAll(() => {
+      expect(watcher.stop()).toEqual([]);
+    });
+
+    test('the recording holds the whole session', () => {
+      expect(recording.steps.some((step) => step.type === 'tls')).toBe(flavour.security === 'starttls');
+      expect(serverOutput(recording).bytes.toString('latin1')).toMatch(/^\+OK/);
+    });
+
+    test.each([
+      ['cut', 16, CUT_TIMEOUTS],
+      ['stall', 40, STALL_TIMEOUTS],
+    ] as const)('%s: the right typed error at every offset, never a truncated result, nothing leaked', async (kind, batch, timeouts) => {
+      const problems = await runFaultMatrix({
+        recording,
+        kind,
+        batch,
+        session: (port, slack) => session(flavour, port, typeof timeouts === 'number' ? timeouts : scaled(timeouts, slack)),
+        judge,
+        keep: (fault, outcome) => {
+          if (outcome.error !== undefined) kept.push({ fault, outcome });
+        },
+      });
+      expect(problems).toEqual([]);
+      for (const { outcome } of kept) {
+        expect(JSON.stringify(outcome.transcript)).not.toContain(PASSWORD);
+        expect(describeError(outcome.error)).not.toContain(PASSWORD);
+      }
+    }, 90_000);
+
+    function judge(fault: ReplayFault, outcome: Outcome): string | undefined {
+      if (outcome.leftoverAbortListeners !== 0) return `${outcome.leftoverAbortListeners} abort listener(s) left on the signal`;
+      if (outcome.result !== undefined && outcome.result !== flavour.result) return `a wrong result was returned: ${JSON.stringify(outcome.result)}`;
+      const lastSpan = spans[spans.length - 1] as ResponseSpan;
+      const delivered = spans[spans.length - 2] as ResponseSpan;
+      if (fault.offset < delivered.end && outcome.result !== undefined) return 'a result was returned before its response was complete';
+      if (fault.offset >= lastSpan.end) return outcome.error === undefined ? undefined : `expected success, got ${describeError(outcome.error)}`;
+      const expected = phaseAt(spans, fault.offset);
+      const phase = expected === 'upgrade' ? 'stls' : expected;
+      const error = outcome.error;
+      if (!(error instanceof Pop3ConnectionError || error instanceof Pop3ProtocolError || error instanceof Pop3TimeoutError)) return `unexpected ${describeError(error)}`;
+      if (error.phase !== phase) return `expected phase ${String(phase)}, got ${describeError(error)}`;
+      if (!error.transient) return `expected a transient error, got ${describeError(error)}`;
+      if (fault.kind === 'stall') return error instanceof Pop3TimeoutError ? undefined : `expected a Pop3TimeoutError, got ${describeError(error)}`;
+      return error instanceof Pop3TimeoutError ? `a cut must not wait for a deadline: ${describeError(error)}` : undefined;
+    }
+  });
+}

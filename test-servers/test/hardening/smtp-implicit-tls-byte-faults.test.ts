@@ -1,0 +1,3 @@
+import { describeSmtpByteFaults } from './smtp-byte-faults.js';
+
+describeSmtpByteFaults('tls');
