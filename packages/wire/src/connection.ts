@@ -223,9 +223,9 @@ export class WireConnection {
     this.#detach(plain);
     const secured = tls.connect({ ...tlsConnectOptions(this.#options.host, options.tls ?? this.#options.tls), socket: plain });
     this.#socket = secured;
-    this.#attachFailureOnly(secured);
+    // Until the handshake completes, its own listener owns errors, so a refused
+    // certificate is reported as a TLS failure with advice rather than a reset.
     await this.#awaitEstablished(secured, 'secureConnect');
-    this.#detach(secured);
     this.#attach(secured);
     this.#reportTls(secured);
   }
@@ -252,7 +252,14 @@ export class WireConnection {
           new WireError('timeout', `No complete answer from the server within ${seconds} s during ${phase}; the connection was closed.`, { phase }),
         );
       }, ms);
-      onFailure = (error: WireError): void => reject(error);
+      onFailure = (error: WireError): void => {
+        // A timeout or an abort is the cause itself. Any other failure is most
+        // likely the step's own doing (it destroyed the connection on a
+        // protocol error), so give the step one turn to reject with its own,
+        // more precise error before this generic one wins the race.
+        if (error.kind === 'timeout' || error.kind === 'aborted') reject(error);
+        else setImmediate(() => reject(error));
+      };
       this.#failureWaiters.add(onFailure);
     });
     const running = step();
@@ -281,11 +288,14 @@ export class WireConnection {
   }
 
   /**
-   * Tears the connection down at once, failing anything pending with a `closed`
-   * {@link WireError}. Idempotent.
+   * Tears the connection down at once, failing anything pending with `error`
+   * (by default a `closed` {@link WireError}). Idempotent: only the first
+   * call's error is kept.
+   *
+   * @param error - the error pending and later operations fail with, e.g. the protocol violation that made the client give up
    */
-  destroy(): void {
-    if (!this.#closed) this.#fail(new WireError('closed', 'The connection was closed by the client.'));
+  destroy(error?: WireError): void {
+    if (!this.#closed) this.#fail(error ?? new WireError('closed', 'The connection was closed by the client.'));
   }
 
   #fail(error: WireError): void {
@@ -339,10 +349,6 @@ export class WireConnection {
   #attach(socket: net.Socket): void {
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
-    this.#attachFailureOnly(socket);
-  }
-
-  #attachFailureOnly(socket: net.Socket): void {
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
   }

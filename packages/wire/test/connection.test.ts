@@ -139,6 +139,42 @@ describe('WireConnection', () => {
     await expectWireError(connection.upgradeToTls(), 'injection');
   });
 
+  test('a refused certificate during an upgrade is a TLS failure with advice, not a reset', async () => {
+    const listener = await server(async (conn) => {
+      await conn.readLine();
+      await conn.send('go ahead\r\n');
+      await conn.startTls(tlsFixtures.unknownCa).catch(() => undefined);
+    });
+    const connection = await connect(listener.port);
+    await connection.write('STARTTLS\r\n');
+    await connection.read();
+    const error = await expectWireError(connection.upgradeToTls(), 'tls');
+    expect(error.message).toMatch(/trusted/);
+  });
+
+  test('destroy(error) fails pending and later operations with that error', async () => {
+    const listener = await server(() => undefined);
+    const connection = await connect(listener.port);
+    const reading = connection.read();
+    const cause = new WireError('reset', 'the protocol said no');
+    connection.destroy(cause);
+    await expect(reading).rejects.toBe(cause);
+    await expect(connection.write('x')).rejects.toBe(cause);
+  });
+
+  test("a step that destroys the connection itself rejects with its own error, not a generic 'closed'", async () => {
+    const listener = await server(() => undefined);
+    const connection = await connect(listener.port);
+    const own = new Error('reply line too long');
+    const outcome = connection.withDeadline('command', 2000, async () => {
+      const reading = connection.read();
+      connection.destroy();
+      await reading.catch(() => undefined);
+      throw own;
+    });
+    await expect(outcome).rejects.toBe(own);
+  });
+
   test('a deadline is total: a server dripping bytes cannot stretch it', async () => {
     const listener = await server(async (conn) => {
       conn.faults = { dripMs: 30 };
