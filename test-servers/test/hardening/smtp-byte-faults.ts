@@ -102,7 +102,7 @@ const PHASE_OF_COMMAND: Record<string, string> = { EHLO: 'ehlo', HELO: 'ehlo', S
  * returns each reply's span with the phase the client reads it in. The span
  * of the reply to the final dot is `dataEnd`.
  */
-function smtpSpans(recording: ReplayRecording): { spans: ResponseSpan[]; acknowledgedAt: number } {
+export function smtpSpans(recording: ReplayRecording): { spans: ResponseSpan[]; acknowledgedAt: number } {
   const { bytes, upgrades } = serverOutput(recording);
   const commands: string[] = [];
   let inData = false;
