@@ -49,6 +49,14 @@ function faultyServers(): FakeSmtpServerOptions[] {
 
 test(`${SENDS} concurrent sends with random faults: every promise settles, memory, descriptors and clients are released`, async () => {
   const watcher = watchUnhandledRejections();
+  // An Error's unformatted stack keeps its frames' receivers (clients, connections) alive for as long as the
+  // error is held, and the suite's secret-hygiene setup holds every error until the test ends: without
+  // frames, what stays reachable is what the clients themselves leak.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  cleanups.push(async () => {
+    Error.stackTraceLimit = stackTraceLimit;
+  });
   const servers: FakeSmtpServer[] = [];
   for (const options of faultyServers()) servers.push(await startFakeSmtpServer(options));
   cleanups.push(async () => {
@@ -83,7 +91,6 @@ test(`${SENDS} concurrent sends with random faults: every promise settles, memor
       return { subject, sent: true as const };
     } catch (error) {
       if (!(error instanceof SmtpError)) throw error;
-      // Only a summary is kept: an Error's unformatted stack holds its frames' receivers, the client among them.
       return { subject, sent: false as const, failure: `${error.name}:${error.phase}:${String(error.transient)}` };
     } finally {
       client?.close();
