@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { replayServerLength, startReplayServer, type ReplayFault, type ReplayRecording } from '@sysmail/test-servers';
@@ -173,4 +174,20 @@ export async function runFaultMatrix<Outcome extends FaultOutcome>(options: {
     pending = again;
   }
   return problems;
+}
+
+/**
+ * Keeps one captured failure — its error and transcript — as evidence for the
+ * secret-hygiene checks and SECURITY.md: with `SYSMAIL_HARDENING_EVIDENCE` set
+ * to a directory, appends it as a JSON line to `<scenario>.jsonl` there.
+ *
+ * @param scenario - the file name, e.g. `smtp-starttls-cut`
+ * @param entry - what to keep
+ */
+export function keepEvidence(scenario: string, entry: { fault?: unknown; error: unknown; transcript: readonly unknown[] }): void {
+  const directory = process.env.SYSMAIL_HARDENING_EVIDENCE;
+  if (directory === undefined || directory === '') return;
+  mkdirSync(directory, { recursive: true });
+  const line = JSON.stringify({ scenario, fault: entry.fault, error: describeError(entry.error), transcript: entry.transcript });
+  appendFileSync(join(directory, `${scenario.replace(/[^A-Za-z0-9_.-]+/g, '-')}.jsonl`), `${line}\n`);
 }

@@ -13,7 +13,7 @@ import {
   type ReplayFault,
   type ReplayRecording,
 } from '@sysmail/test-servers';
-import { activeResources, describeError, expectResourcesBackTo, inPool, phaseAt, watchUnhandledRejections, type ResponseSpan } from './harness.js';
+import { activeResources, describeError, expectResourcesBackTo, inPool, keepEvidence, phaseAt, watchUnhandledRejections, type ResponseSpan } from './harness.js';
 import { smtpSpans } from './smtp-byte-faults.js';
 
 const KEY = Buffer.alloc(32, 9).toString('base64');
@@ -115,6 +115,7 @@ describe('system-mail POP before SMTP delivery, cut at every byte of either serv
       await Promise.all([popReplay.close(), smtpReplay.close()]);
       const problem = judge(which, offset, outcome);
       if (problem !== undefined) problems.push(`offset ${offset}: ${problem}`);
+      if (outcome.error !== undefined) keepEvidence(`mailer-pop-before-smtp-${which}-cut`, { fault, error: outcome.error, transcript: outcome.transcript });
       expect(JSON.stringify(outcome.transcript)).not.toContain(POP_PASSWORD);
       expect(describeError(outcome.error)).not.toContain(POP_PASSWORD);
     });

@@ -10,7 +10,7 @@ import {
 } from '@sysmail/pop3-client';
 import { startFakePop3Server, startSessionRecorder, tlsFixtures, type ReplayFault, type ReplayRecording } from '@sysmail/test-servers';
 import type { TranscriptEntry } from '@sysmail/wire';
-import { abortListeners, describeError, phaseAt, runFaultMatrix, serverOutput, watchUnhandledRejections, type ResponseSpan } from './harness.js';
+import { abortListeners, describeError, keepEvidence, phaseAt, runFaultMatrix, serverOutput, watchUnhandledRejections, type ResponseSpan } from './harness.js';
 
 const USER = 'app';
 const PASSWORD = 'replay-secret-7c2e';
@@ -179,7 +179,9 @@ export function describePop3ByteFaults(name: 'APOP + RETR' | 'STLS + SASL CRAM-M
         session: (port, slack) => session(flavour, port, typeof timeouts === 'number' ? timeouts : scaled(timeouts, slack)),
         judge,
         keep: (fault, outcome) => {
-          if (outcome.error !== undefined) kept.push({ fault, outcome });
+          if (outcome.error === undefined) return;
+        kept.push({ fault, outcome });
+        keepEvidence(`pop3-${flavour.security}-${kind}`, { fault, error: outcome.error, transcript: outcome.transcript });
         },
       });
       expect(problems).toEqual([]);

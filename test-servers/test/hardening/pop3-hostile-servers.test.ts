@@ -12,6 +12,7 @@ import {
 } from '@sysmail/pop3-client';
 import { startFakePop3Server, tlsFixtures, type CertificatePair, type FakePop3Server, type FakePop3ServerOptions } from '@sysmail/test-servers';
 import type { TranscriptEntry } from '@sysmail/wire';
+import { keepEvidence } from './harness.js';
 import { startRawServer, type RawServer } from './raw-server.js';
 
 const USER = 'app';
@@ -57,6 +58,7 @@ async function attempt(port: number, options: Partial<Pop3ConnectOptions> = {}, 
     if (!(error instanceof Pop3Error)) throw error;
     expect(JSON.stringify(transcript)).not.toContain(PASSWORD);
     expect(error.message).not.toContain(PASSWORD);
+    keepEvidence(`pop3-hostile-${expect.getState().currentTestName ?? 'unnamed'}`, { error, transcript });
     return error;
   } finally {
     await client?.close();

@@ -19,6 +19,7 @@ import {
   abortListeners,
   clientLines,
   describeError,
+  keepEvidence,
   phaseAt,
   runFaultMatrix,
   serverOutput,
@@ -188,7 +189,9 @@ export function describeSmtpByteFaults(security: 'starttls' | 'tls'): void {
         session: (port, slack) => session(port, security, typeof timeouts === 'number' ? timeouts : scaled(timeouts, slack)),
         judge,
         keep: (fault, outcome) => {
-          if (outcome.error !== undefined) kept.push({ fault, outcome });
+          if (outcome.error === undefined) return;
+        kept.push({ fault, outcome });
+        keepEvidence(`smtp-${security}-${kind}`, { fault, error: outcome.error, transcript: outcome.transcript });
         },
       });
       expect(problems).toEqual([]);

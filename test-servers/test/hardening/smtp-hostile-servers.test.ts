@@ -13,6 +13,7 @@ import {
 } from '@sysmail/smtp-client';
 import { startFakeSmtpServer, tlsFixtures, type CertificatePair, type FakeSmtpServer, type FakeSmtpServerOptions } from '@sysmail/test-servers';
 import type { TranscriptEntry } from '@sysmail/wire';
+import { keepEvidence } from './harness.js';
 import { startRawServer, type RawServer } from './raw-server.js';
 
 const PASSWORD = 'hostile-secret-41d8';
@@ -66,6 +67,7 @@ async function attempt(port: number, options: Partial<SmtpClientOptions> = {}, m
     if (!(error instanceof SmtpError)) throw error;
     expect(JSON.stringify(transcript)).not.toContain(PASSWORD);
     expect(error.message).not.toContain(PASSWORD);
+    keepEvidence(`smtp-hostile-${expect.getState().currentTestName ?? 'unnamed'}`, { error, transcript });
     return { error, transcript, sent };
   } finally {
     client?.close();
