@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createClientMechanism, SaslError, type SaslCredentials } from '@sysmail/sasl';
-import { campaign, protocolBytes } from './fuzz-runs.js';
+import { campaign, FUZZ_RUNS, protocolBytes } from './fuzz-runs.js';
 
 const PASSWORD = 'fuzz-Pw-s3cr3t';
 const TOKEN = 'ya29.fuzz-T0k3n';
@@ -50,6 +50,37 @@ describe.each([
     campaign(
       fc.property(fc.array(fc.oneof(protocolBytes(CHALLENGE_TOKENS, 16), fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }), (challenges) => {
         drive(name, credentials, challenges);
+      }),
+    );
+  });
+});
+
+describe('second steps after a valid first challenge', () => {
+  const suffix = fc.stringMatching(/^[A-Za-z0-9+/]{1,24}$/);
+  test('SCRAM-SHA-256: any server-final message after a valid server-first gives a response or a SaslError', () => {
+    campaign(
+      fc.property(suffix, fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.oneof(protocolBytes(CHALLENGE_TOKENS, 8), fc.string().map((text) => new Uint8Array(Buffer.from(`v=${text}`)))), (nonce, salt, final) => {
+        const serverFirst = new Uint8Array(Buffer.from(`r=${CONTEXT.nonceFactory()}${nonce},s=${Buffer.from(salt).toString('base64')},i=4096`));
+        drive('SCRAM-SHA-256', { username: 'user', password: PASSWORD }, [serverFirst, final, final]);
+      }),
+      // Each run derives a key with 4096 PBKDF2 iterations.
+      Math.max(10, Math.round(FUZZ_RUNS / 50)),
+    );
+  });
+
+  test('DIGEST-MD5: any rspauth message after a valid challenge gives a response or a SaslError', () => {
+    campaign(
+      fc.property(suffix, fc.oneof(protocolBytes(CHALLENGE_TOKENS, 8), fc.string().map((text) => new Uint8Array(Buffer.from(`rspauth=${text}`)))), (nonce, second) => {
+        const challenge = new Uint8Array(Buffer.from(`realm="elwood.innosoft.com",nonce="${nonce}",qop="auth",algorithm=md5-sess,charset=utf-8`));
+        drive('DIGEST-MD5', { username: 'chris', password: PASSWORD }, [challenge, second, second]);
+      }),
+    );
+  });
+
+  test('XOAUTH2 / OAUTHBEARER: any JSON error challenge gives the empty reply or a SaslError', () => {
+    campaign(
+      fc.property(fc.constantFrom('XOAUTH2', 'OAUTHBEARER'), fc.json(), (name, json) => {
+        drive(name, { username: 'someuser@example.com', accessToken: TOKEN }, [new Uint8Array(Buffer.from(json, 'utf8'))]);
       }),
     );
   });
