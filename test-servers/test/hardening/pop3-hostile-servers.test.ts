@@ -13,7 +13,7 @@ import {
 import { startFakePop3Server, tlsFixtures, type CertificatePair, type FakePop3Server, type FakePop3ServerOptions } from '@sysmail/test-servers';
 import type { TranscriptEntry } from '@sysmail/wire';
 import { keepEvidence } from './harness.js';
-import { startRawServer, type RawServer } from './raw-server.js';
+import { startHandshakeDropper, startRawServer, type RawServer } from './raw-server.js';
 
 const USER = 'app';
 const PASSWORD = 'hostile-secret-93b1';
@@ -160,6 +160,18 @@ describe('POP3 client against hostile servers', () => {
     const error = await attempt(server.port, {}, { method: 'sasl', mechanism: 'CRAM-MD5' });
     expect(error).toBeInstanceOf(Pop3Error);
     expect({ phase: error.phase, transient: error.transient }).toEqual({ phase: 'auth', transient: false });
+  });
+
+  test.each([
+    ['STLS', 'pop3', 'stls'],
+    ['implicit TLS', 'implicit', 'connect'],
+  ] as const)('a server that hangs up in the middle of the %s handshake: a transient connection error, not a certificate problem', async (_, upgrade, phase) => {
+    const server = await startHandshakeDropper(upgrade);
+    cleanups.push(() => server.close());
+    const error = await attempt(server.port, { security: upgrade === 'pop3' ? 'starttls' : 'tls' });
+    expectError(error, Pop3ConnectionError, phase, true);
+    expect((error as Pop3ConnectionError).kind).not.toBe('tls');
+    expect(server.lines.filter((line) => CREDENTIAL_COMMAND.test(line))).toEqual([]);
   });
 
   describe.each([

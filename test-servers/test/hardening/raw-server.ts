@@ -41,3 +41,48 @@ export async function startRawServer(
   });
   return { port: listener.port, lines, close: () => listener.close() };
 }
+
+/**
+ * Starts a server that lets the TLS handshake begin and then drops the
+ * connection: for implicit TLS at once, for STARTTLS / STLS after answering
+ * the upgrade command positively. The client's first handshake bytes are
+ * awaited so the drop lands in the middle of the handshake.
+ *
+ * @param upgrade - how the plaintext part goes: `smtp` or `pop3` STARTTLS / STLS, or `implicit` for none
+ * @returns the server, once it listens
+ */
+export async function startHandshakeDropper(upgrade: 'implicit' | 'smtp' | 'pop3'): Promise<RawServer> {
+  const lines: string[] = [];
+  const listener: TestListener = await listen({
+    onSocket(socket) {
+      let text = '';
+      const granted = (): void => {
+        socket.removeAllListeners('data');
+        // The ClientHello arrives, then the server hangs up without a word of TLS.
+        socket.once('data', () => socket.destroy());
+      };
+      socket.on('error', () => undefined);
+      if (upgrade === 'implicit') return granted();
+      socket.write(upgrade === 'smtp' ? '220 dropper.test ESMTP\r\n' : '+OK dropper.test ready\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n')) {
+          const line = text.slice(0, lf).replace(/\r$/, '');
+          text = text.slice(lf + 1);
+          lines.push(line);
+          const command = line.toUpperCase();
+          if (command.startsWith('EHLO')) socket.write('250-dropper.test\r\n250 STARTTLS\r\n');
+          else if (command === 'CAPA') socket.write('+OK\r\nSTLS\r\nUSER\r\n.\r\n');
+          else if (command === 'STARTTLS') {
+            socket.write('220 2.0.0 Ready to start TLS\r\n');
+            return granted();
+          } else if (command === 'STLS') {
+            socket.write('+OK Begin TLS negotiation\r\n');
+            return granted();
+          } else socket.write(upgrade === 'smtp' ? '502 5.5.1 Not here\r\n' : '-ERR not here\r\n');
+        }
+      });
+    },
+  });
+  return { port: listener.port, lines, close: () => listener.close() };
+}

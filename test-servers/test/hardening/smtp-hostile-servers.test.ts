@@ -4,6 +4,7 @@ import {
   SmtpAuthError,
   SmtpCapabilityError,
   SmtpClient,
+  SmtpConnectionError,
   SmtpError,
   SmtpProtocolError,
   SmtpReplyError,
@@ -14,7 +15,7 @@ import {
 import { startFakeSmtpServer, tlsFixtures, type CertificatePair, type FakeSmtpServer, type FakeSmtpServerOptions } from '@sysmail/test-servers';
 import type { TranscriptEntry } from '@sysmail/wire';
 import { keepEvidence } from './harness.js';
-import { startRawServer, type RawServer } from './raw-server.js';
+import { startHandshakeDropper, startRawServer, type RawServer } from './raw-server.js';
 
 const PASSWORD = 'hostile-secret-41d8';
 const USER = 'app@example.com';
@@ -189,6 +190,18 @@ describe('SMTP client against hostile servers', () => {
     // Commands after DATA would land inside the message the server is reading.
     const commands = server.sessions[0]?.commands ?? [];
     expect(commands.slice(commands.indexOf('DATA') + 1)).toEqual([]);
+  });
+
+  test.each([
+    ['STARTTLS', 'smtp', 'starttls'],
+    ['implicit TLS', 'implicit', 'connect'],
+  ] as const)('a server that hangs up in the middle of the %s handshake: a transient connection error, not a certificate problem', async (_, upgrade, phase) => {
+    const server = await startHandshakeDropper(upgrade);
+    cleanups.push(() => server.close());
+    const { error } = await attempt(server.port, { security: upgrade === 'smtp' ? 'starttls' : 'tls' });
+    expectError(error, SmtpConnectionError, phase, true);
+    expect(error).not.toBeInstanceOf(SmtpTlsError);
+    expect(server.lines.filter((line) => /^AUTH/i.test(line))).toEqual([]);
   });
 
   describe.each([
