@@ -12,3 +12,11 @@ export * from './smtp/index.js';
 export * from './pop3/index.js';
 export * from './oauth/index.js';
 export * from './replay/index.js';
+export {
+  registerTestSecret,
+  registerSaslResponseSecrets,
+  allowSecretIn,
+  installTestSecretSink,
+  type TestSecretSink,
+  type SecretCaptureSource,
+} from './test-secrets.js';

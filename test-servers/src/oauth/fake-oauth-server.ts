@@ -16,6 +16,7 @@ import { assertRegistrableRedirectUri } from './redirect-uri-match.js';
 import { REDACTED, redactParams } from './request-log.js';
 import { handleToken } from './token-endpoint.js';
 import { TokenStore } from './token-store.js';
+import { registerTestSecret } from '../test-secrets.js';
 
 /** A token request body larger than this is refused unread: real ones are a few hundred bytes. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -60,6 +61,7 @@ function validateRegistration(client: OAuthClientRegistration): OAuthClientRegis
   if (!client.clientId) throw new TypeError('An OAuth client needs a non-empty clientId.');
   if (client.redirectUris.length === 0) throw new TypeError(`The OAuth client ${client.clientId} needs at least one redirect URI.`);
   for (const uri of client.redirectUris) assertRegistrableRedirectUri(uri);
+  registerTestSecret('OAuth client secret', client.clientSecret);
   return { ...client, redirectUris: [...client.redirectUris] };
 }
 

@@ -5,6 +5,7 @@ import type { OAuthClientRegistration, OAuthFlavour } from './oauth-types.js';
 import { isCodeVerifier } from './pkce.js';
 import { tokenErrorAnswer, type TokenFailure } from './provider-errors.js';
 import type { IssuedTokens } from './token-store.js';
+import { registerTestSecret } from '../test-secrets.js';
 
 /** The token request as the server read it off the wire. */
 export interface TokenRequest {
@@ -67,6 +68,8 @@ function authenticateClient(context: EndpointContext, request: TokenRequest, for
   const client = context.clients.get(clientId);
   if (!client) return { failure: { kind: 'unknown-client', clientId } };
   const secret = basic?.clientSecret ?? formSecret;
+  registerTestSecret('OAuth client secret sent by the client', secret);
+  if (basic) registerTestSecret('HTTP Basic client credentials', request.authorization?.replace(/^Basic\s+/i, ''));
   if (client.clientSecret !== undefined) {
     if (secret === undefined) return { failure: { kind: 'client-secret-missing' }, flavour: client.flavour };
     if (!sameSecret(secret, client.clientSecret)) return { failure: { kind: 'client-secret-wrong', clientId }, flavour: client.flavour };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AccessTokenVerdict, OAuthFlavour } from './oauth-types.js';
 import type { TokenFailure } from './provider-errors.js';
 import { verifierMatchesS256Challenge } from './pkce.js';
+import { registerTestSecret } from '../test-secrets.js';
 
 /** One user's consent to one client for a scope; every token issued from it dies with it. */
 export interface Grant {
@@ -77,6 +78,7 @@ export class TokenStore {
   /** Issues a single-use authorization code bound to the client, redirect URI and PKCE challenge. */
   issueCode(grant: Grant, redirectUri: string, codeChallenge: string): string {
     const code = randomToken(PREFIXES[grant.flavour].code, 32);
+    registerTestSecret('OAuth authorization code', code);
     this.codes.set(code, {
       grant,
       redirectUri,
@@ -135,10 +137,12 @@ export class TokenStore {
   private issue(grant: Grant, scope: string, withRefreshToken: boolean): IssuedTokens {
     const now = this.settings.now();
     const accessToken = randomToken(PREFIXES[grant.flavour].access, 48);
+    registerTestSecret('OAuth access token', accessToken);
     this.accessTokens.set(accessToken, { grant, scope, expiresAt: now + this.settings.accessTokenLifetimeSeconds * 1000 });
     let refreshToken: string | undefined;
     if (withRefreshToken) {
       refreshToken = randomToken(PREFIXES[grant.flavour].refresh, 48);
+      registerTestSecret('OAuth refresh token', refreshToken);
       this.refreshTokens.set(refreshToken, { grant, issuedAt: now, lastUsedAt: now, retired: false });
     }
     return { grant, accessToken, scope, refreshToken };

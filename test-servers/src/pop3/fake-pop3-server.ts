@@ -4,6 +4,7 @@ import type { FakePop3Login, FakePop3Server, FakePop3ServerOptions, FakePop3Sess
 import { MaildropDirectory } from './pop3-maildrop.js';
 import { Pop3Script } from './pop3-script.js';
 import { Pop3Session, type Pop3ServerContext } from './pop3-session.js';
+import { registerTestSecret } from '../test-secrets.js';
 
 /**
  * Starts a scripted fake POP3 server (RFC 1939, CAPA/RESP-CODES/PIPELINING of RFC 2449,
@@ -15,6 +16,7 @@ import { Pop3Session, type Pop3ServerContext } from './pop3-session.js';
  */
 export async function startFakePop3Server(options: FakePop3ServerOptions = {}): Promise<FakePop3Server> {
   const certificate = options.certificate ?? tlsFixtures.localhost;
+  for (const password of Object.values(options.users ?? {})) registerTestSecret('POP3 password', password);
   const sessions: FakePop3SessionInfo[] = [];
   const logins: FakePop3Login[] = [];
   const maildrops = new MaildropDirectory(options.mailbox, options.mailboxes);

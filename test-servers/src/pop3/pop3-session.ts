@@ -15,6 +15,7 @@ import type {
 import type { Maildrop, MaildropDirectory, StoredMessage } from './pop3-maildrop.js';
 import type { Pop3Script } from './pop3-script.js';
 import { redactPop3Command } from './redact-pop3-command.js';
+import { registerSaslResponseSecrets, registerTestSecret } from '../test-secrets.js';
 
 /** RFC 2449 §4: a command line is at most 255 octets, CRLF included. */
 const MAX_COMMAND_LINE = 255;
@@ -322,6 +323,7 @@ export class Pop3Session {
     this.#pendingUser = undefined;
     if (user === undefined) return err('send USER first');
     const password = line.slice(5);
+    registerTestSecret('POP3 PASS argument', password);
     if (this.#password(user) !== password) return err(`${this.#code('AUTH')}invalid user name or password`);
     return this.#login(user, 'user');
   }
@@ -333,6 +335,7 @@ export class Pop3Session {
     const [user, digest] = args;
     if (args.length !== 2 || user === undefined || digest === undefined || !/^[0-9a-f]{32}$/i.test(digest)) return err('APOP needs a name and an MD5 digest');
     if (this.#timestamp === undefined) return err('APOP not available: no timestamp in the greeting');
+    registerTestSecret('APOP digest', digest);
     const password = this.#password(user);
     const expected = password === undefined ? undefined : createHash('md5').update(this.#timestamp + password, 'utf8').digest('hex');
     if (expected !== digest.toLowerCase()) return err(`${this.#code('AUTH')}authentication failed`);
@@ -367,12 +370,14 @@ export class Pop3Session {
       return err('unsupported authentication mechanism');
     }
     let response: Uint8Array | null = null;
+    let responses = 0;
     if (initial !== undefined) {
       // RFC 5034 §4: '=' is an empty initial response.
       if (initial !== '=' && !BASE64.test(initial)) return err('invalid base64 in initial response');
       response = Buffer.from(initial === '=' ? '' : initial, 'base64');
     }
     for (;;) {
+      if (response !== null) registerSaslResponseSecrets(name, responses++, response);
       const step = mechanism.step(response);
       if (step.type === 'failure') return err(`${this.#code('AUTH')}authentication failed`);
       // RFC 5034 §4: additional data with success (SCRAM's v=) travels in one more

@@ -11,6 +11,7 @@ import type {
 } from './fake-smtp-types.js';
 import type { ScriptBook } from './script-book.js';
 import { parsePathArgument } from './smtp-path-parser.js';
+import { registerSaslResponseSecrets } from '../test-secrets.js';
 
 /** The longest command line accepted (RFC 5321 asks for 512; 2 KiB leaves room for ESMTP parameters). */
 const MAX_COMMAND_LINE = 2048;
@@ -356,6 +357,7 @@ export class FakeSmtpSession {
       return this.#reply(this.#status(504, '5.5.4', 'Unrecognized authentication type'));
     }
     let response: Uint8Array | null = null;
+    let responses = 0;
     if (initial !== undefined) {
       const decoded = decodeResponse(initial);
       if (decoded === 'cancel') return this.#reply(this.#status(501, '5.7.0', 'Authentication cancelled'));
@@ -363,6 +365,7 @@ export class FakeSmtpSession {
       response = decoded;
     }
     for (;;) {
+      if (response !== null) registerSaslResponseSecrets(offered, responses++, response);
       const step = mechanism.step(response);
       if (step.type === 'failure') return this.#reply(this.#status(535, '5.7.8', 'Authentication credentials invalid'));
       if (step.type === 'success') {

@@ -4,6 +4,7 @@ import { tlsFixtures } from '../tls-fixtures.js';
 import { FakeSmtpSession } from './fake-smtp-session.js';
 import type { FakeSmtpMessage, FakeSmtpServer, FakeSmtpServerOptions, FakeSmtpSessionInfo } from './fake-smtp-types.js';
 import { ScriptBook } from './script-book.js';
+import { registerTestSecret } from '../test-secrets.js';
 
 /**
  * Starts a scripted fake SMTP server on 127.0.0.1: RFC 5321 with EHLO/HELO, STARTTLS,
@@ -16,6 +17,7 @@ import { ScriptBook } from './script-book.js';
  */
 export async function startFakeSmtpServer(options: FakeSmtpServerOptions = {}): Promise<FakeSmtpServer> {
   const certificate = options.certificate ?? tlsFixtures.localhost;
+  for (const password of Object.values(options.auth?.users ?? {})) registerTestSecret('SMTP password', password);
   const messages: FakeSmtpMessage[] = [];
   const sessions: FakeSmtpSessionInfo[] = [];
   const running = new Set<Promise<void>>();
