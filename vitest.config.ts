@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Fails any test whose transcripts, console output, errors or settings views contain a
+    // secret the fake servers know (see the module's header).
+    setupFiles: ['test-servers/test/support/secret-hygiene.ts'],
   },
 });
