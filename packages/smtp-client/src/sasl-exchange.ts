@@ -1,5 +1,6 @@
 import { SaslError, verifyServerSuccess, type SaslClientMechanism } from '@sysmail/sasl';
 import { REDACTED } from '@sysmail/wire';
+import { checkReplyFits } from './protocol/reply-fit.js';
 import { summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { SmtpAuthError } from './smtp-error.js';
 
@@ -50,6 +51,7 @@ export async function runSaslExchange(channel: AuthChannel, mechanism: SaslClien
   await channel.send(command, command === `AUTH ${name}` ? command : `AUTH ${name} ${REDACTED}`);
   for (;;) {
     const reply = await channel.readReply();
+    checkReplyFits('auth', reply, 'auth');
     if (reply.code === 334) {
       let response: Uint8Array;
       if (held !== undefined) {

@@ -12,6 +12,7 @@ import type { SmtpCapabilities } from './protocol/capabilities.js';
 import { encodeCommandLines } from './protocol/command-line.js';
 import { DataEncoder, hasEightBitBytes, normalisedSize } from './protocol/data-encoder.js';
 import { ReplyParser } from './protocol/reply-parser.js';
+import { checkReplyFits } from './protocol/reply-fit.js';
 import { SessionState } from './protocol/session-state.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
@@ -370,7 +371,9 @@ export class SmtpClient {
         `The server does not offer STARTTLS, and security 'starttls' never continues in plaintext. Use a server or port that supports TLS (587 with STARTTLS, 465 with security 'tls').`,
       );
     }
-    judgeStarttls(await this.#exchange('starttls', 'STARTTLS'));
+    const starttls = await this.#exchange('starttls', 'STARTTLS');
+    checkReplyFits('starttls', starttls, 'starttls');
+    judgeStarttls(starttls);
     await this.#upgrade(undefined);
     // RFC 3207 §4.2: everything learnt before TLS is forgotten and EHLO is sent again.
     this.#state.upgraded();
@@ -387,8 +390,9 @@ export class SmtpClient {
       await this.#wire.withDeadline('starttls', this.#timeouts.command, () => this.#wire.upgradeToTls({ tls, pendingBytes }));
     } catch (error) {
       // WireConnection reports a failed STARTTLS handshake as a `reset` (its socket error
-      // listener fires first); it is a TLS failure, and the certificate advice applies.
-      if (error instanceof WireError && error.kind === 'reset' && error.cause instanceof Error) {
+      // listener fires first). A refused certificate or a broken handshake is a TLS failure,
+      // with the certificate advice; a connection dropped mid-handshake stays a transient reset.
+      if (error instanceof WireError && error.kind === 'reset' && error.cause instanceof Error && !isDroppedConnection(error.cause)) {
         throw toSmtpError(describeTlsFailure({ host: this.#options.host, port: this.#port }, error.cause), 'starttls', this.#timeouts);
       }
       throw toSmtpError(error, 'starttls', this.#timeouts);
@@ -396,8 +400,16 @@ export class SmtpClient {
   }
 
   async #ehlo(): Promise<void> {
-    const outcome = judgeEhlo(await this.#exchange('ehlo', `EHLO ${this.#clientName}`));
-    this.#capabilities = outcome.type === 'capabilities' ? outcome.capabilities : judgeHelo(await this.#exchange('ehlo', `HELO ${this.#clientName}`));
+    const ehlo = await this.#exchange('ehlo', `EHLO ${this.#clientName}`);
+    checkReplyFits('ehlo', ehlo, 'ehlo');
+    const outcome = judgeEhlo(ehlo);
+    if (outcome.type === 'capabilities') {
+      this.#capabilities = outcome.capabilities;
+    } else {
+      const helo = await this.#exchange('ehlo', `HELO ${this.#clientName}`);
+      checkReplyFits('ehlo', helo, 'ehlo');
+      this.#capabilities = judgeHelo(helo);
+    }
     this.#state.identified();
   }
 
@@ -494,13 +506,32 @@ export class SmtpClient {
       const mailReply = await this.#readStep('mail', command);
       for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await this.#readStep('rcpt', command));
       const dataReply = withData ? await this.#readStep('data', command) : undefined;
+      // The batch is judged as a whole, once every reply is in, and the batch's last step is
+      // named: one reply too many or too few shifts every later reply onto the wrong command.
+      const batchPhase = withData ? 'data' : 'rcpt';
+      checkReplyFits('mail', mailReply, batchPhase);
+      for (const reply of rcptReplies) checkReplyFits('rcpt', reply, batchPhase);
+      if (dataReply !== undefined) checkReplyFits('data', dataReply, batchPhase);
+      if (this.#parser.bufferedBytes > 0) {
+        throw new SmtpProtocolError(
+          batchPhase,
+          'The server sent more replies than the pipelined MAIL/RCPT/DATA commands asked for (a server bug, or replies injected on the way), so the connection was closed.',
+        );
+      }
       return { mailReply, rcptReplies, dataReply };
     }
     const mailReply = await this.#exchange('mail', plan.mail);
+    checkReplyFits('mail', mailReply, 'mail');
     if (!isPositive(mailReply)) return { mailReply, rcptReplies, dataReply: undefined };
-    for (const rcpt of plan.rcpts) rcptReplies.push(await this.#exchange('rcpt', rcpt));
+    for (const rcpt of plan.rcpts) {
+      const reply = await this.#exchange('rcpt', rcpt);
+      checkReplyFits('rcpt', reply, 'rcpt');
+      rcptReplies.push(reply);
+    }
     if (!withData || !rcptReplies.some(isPositive)) return { mailReply, rcptReplies, dataReply: undefined };
-    return { mailReply, rcptReplies, dataReply: await this.#exchange('data', 'DATA') };
+    const dataReply = await this.#exchange('data', 'DATA');
+    checkReplyFits('data', dataReply, 'data');
+    return { mailReply, rcptReplies, dataReply };
   }
 
   async #streamData(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
@@ -521,7 +552,9 @@ export class SmtpClient {
       this.#transcript.client(`<${contentBytes} bytes>`);
       this.#transcript.client('.');
     }
-    return this.#readReply('data');
+    const reply = await this.#readReply('data');
+    checkReplyFits('data-end', reply, 'data');
+    return reply;
   }
 
   async #streamBdat(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
@@ -547,7 +580,9 @@ export class SmtpClient {
     if (this.#transcript.enabled) this.#transcript.client(command);
     await this.#wire.write(batch.take(encodeCommandLines([command], 'data')));
     if (this.#transcript.enabled && size > 0) this.#transcript.client(`<${size} bytes>`);
-    return this.#readReply('data');
+    const reply = await this.#readReply('data');
+    checkReplyFits('bdat', reply, 'data');
+    return reply;
   }
 
   /**
@@ -582,10 +617,10 @@ export class SmtpClient {
       this.#markUnusable(toSmtpError(error, 'mail', this.#timeouts));
       return;
     }
-    if (isPositive(reply)) {
+    if (isPositive(reply) && this.#parser.bufferedBytes === 0) {
       this.#state.endTransaction();
     } else {
-      this.#markUnusable(new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`));
+      this.#markUnusable(new SmtpProtocolError('mail', `The server did not answer RSET cleanly (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`));
     }
   }
 
@@ -706,6 +741,12 @@ function leavesSessionUnknown(error: SmtpError): boolean {
   return !(error instanceof SmtpAuthError || error instanceof SmtpArgumentError || error instanceof SmtpCapabilityError);
 }
 
+const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+function isDroppedConnection(cause: Error): boolean {
+  return 'code' in cause && typeof cause.code === 'string' && DROPPED_CONNECTION_CODES.has(cause.code);
+}
+
 function checkCredentials(credentials: SmtpCredentials): string {
   if (typeof credentials !== 'object' || credentials === null || typeof credentials.username !== 'string') {
     throw new SmtpArgumentError('auth', 'Credentials must be { username, password } or { username, accessToken }.');
@@ -740,6 +781,13 @@ function toSmtpError(error: unknown, phase: SmtpPhase, timeouts: Record<SmtpTime
       case 'aborted':
         return new SmtpAbortError(phase, { cause: error });
       case 'tls':
+        // A peer that hangs up mid-handshake has not refused TLS: that is a lost connection, worth retrying.
+        if (error.cause instanceof Error && isDroppedConnection(error.cause)) {
+          return new SmtpConnectionError(phase, `The server closed the connection during the TLS handshake (${error.cause.message}). Try again later.`, {
+            cause: error,
+            transient: true,
+          });
+        }
         return new SmtpTlsError(phase, error.message, { cause: error });
       case 'injection':
         return new SmtpProtocolError(phase, error.message, { cause: error });

@@ -47,6 +47,21 @@ describe('server faults', () => {
     expect(await failure(client.send(envelope, 'x'))).toBeInstanceOf(SmtpConnectionError);
   });
 
+  test.each([
+    ['after the reply to MAIL', { command: 'MAIL', reply: '250 2.1.0 Ok\r\n250 2.1.5 Unsolicited' }],
+    ['after the reply to RCPT, looking like the reply to DATA', { command: 'RCPT', reply: '250 2.1.5 Ok\r\n354 Go ahead' }],
+  ] as const)('an extra reply in a pipelined batch (%s) is a protocol error: nothing sent, nothing after DATA', async (_, rule) => {
+    const server = await fakeServer({ script: [rule] });
+    const client = await connectTo(server);
+    const error = await failure(client.send(envelope, 'x'));
+    expect(error).toBeInstanceOf(SmtpProtocolError);
+    expect(error.phase).toBe('data');
+    expect(client.closed).toBe(true);
+    expect(server.messages).toHaveLength(0);
+    const commands = server.sessions[0]?.commands ?? [];
+    expect(commands.slice(commands.indexOf('DATA') + 1)).toEqual([]);
+  });
+
   test('an endless reply line is cut off at the bound', async () => {
     const server = await fakeServer({ script: [{ command: 'MAIL', action: 'garbage', bytes: new Uint8Array(10_000).fill(0x32) }] });
     const client = await connectTo(server);
