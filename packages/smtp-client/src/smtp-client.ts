@@ -688,8 +688,12 @@ export class SmtpClient {
 
   /** Takes a complete reply from the parser, reports it to the transcript and ends the session on 421. */
   #takeReply(phase: SmtpPhase, redactChallenges: boolean): SmtpReply | undefined {
-    const reply = this.#parser.next();
-    if (reply === undefined) return undefined;
+    const parsed = this.#parser.next();
+    if (parsed === undefined) return undefined;
+    // Replies end up in errors and their messages, so a server echoing the password (a
+    // misconfigured or hostile one) must not put it there. SASL challenges stay verbatim:
+    // the mechanism needs their exact bytes, and they reach errors only through SaslError.
+    const reply = parsed.code === 334 ? parsed : this.#scrubbed(parsed);
     if (this.#transcript.enabled) {
       for (const line of this.#parser.lastRawLines) this.#transcript.server(line, redactChallenges && reply.code === 334 ? `334 ${REDACTED}` : undefined);
     }
@@ -697,6 +701,11 @@ export class SmtpClient {
       throw new SmtpReplyError(phase, `The server is closing the connection: ${summarizeReply(reply)}. Try again later.`, reply);
     }
     return reply;
+  }
+
+  #scrubbed(reply: SmtpReply): SmtpReply {
+    const lines = reply.lines.map((line) => this.#transcript.scrub(line));
+    return lines.every((line, i) => line === reply.lines[i]) ? reply : { ...reply, lines, text: lines.join('\n') };
   }
 
   async #pushNextChunk(phase: SmtpPhase): Promise<void> {

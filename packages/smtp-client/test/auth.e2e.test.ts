@@ -77,6 +77,16 @@ describe('authenticate', () => {
     expect(server.sessions[0]?.commands.filter((c) => c.startsWith('AUTH'))).toHaveLength(2);
   });
 
+  test('a server that echoes the password in its refusal gets it redacted in the error and its reply', async () => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: `535 5.7.8 Bad password ${password}` }] });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect(error.message).toContain('Bad password <redacted>');
+    expect(error.reply?.text).toBe('Bad password <redacted>');
+    expect(JSON.stringify(error.reply)).not.toContain(password);
+  });
+
   test('454 is a transient auth error', async () => {
     const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: '454 4.7.0 Temporary authentication failure' }] });
     const client = await connectTo(server, { security: 'tls' });
