@@ -453,7 +453,12 @@ export class SmtpClient {
     }
     const outcome = await runSaslExchange(
       {
-        send: (line, redacted) => this.#step('auth', this.#timeouts.command, () => this.#writeLines('auth', [line], [redacted])),
+        send: (line, redacted) => {
+          // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
+          // a server that echoes it back must not put it into the transcript or an error.
+          if (line !== redacted) this.#transcript.addSecret(line.slice(line.lastIndexOf(' ') + 1));
+          return this.#step('auth', this.#timeouts.command, () => this.#writeLines('auth', [line], [redacted]));
+        },
         readReply: () => this.#readStep('auth', this.#timeouts.command, true),
       },
       mechanism,

@@ -87,6 +87,16 @@ describe('authenticate', () => {
     expect(JSON.stringify(error.reply)).not.toContain(password);
   });
 
+  test('a server that echoes the SASL response it could not take gets it redacted too', async () => {
+    const response = Buffer.from(`\0alice\0${password}`).toString('base64');
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: `501 5.5.2 Cannot decode ${response}` }] });
+    const sink = transcriptSink();
+    const client = await connectTo(server, { security: 'tls', onTranscript: sink.onTranscript });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error.message).toContain('Cannot decode <redacted>');
+    expect(sink.text()).toContain('server: 501 5.5.2 Cannot decode <redacted>');
+  });
+
   test('454 is a transient auth error', async () => {
     const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: '454 4.7.0 Temporary authentication failure' }] });
     const client = await connectTo(server, { security: 'tls' });
