@@ -668,7 +668,13 @@ export class Pop3Client {
     await this.#deadline('auth', this.#timeouts.command, () =>
       runSaslExchange(
         {
-          send: (line, redacted) => this.#send(line, redacted),
+          send: (line, redacted) => {
+            // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
+            // a server that echoes it back must not put it into the transcript or an error.
+            const sent = line.trimEnd();
+            if (sent !== redacted) this.#transcript.addSecret(sent.slice(sent.lastIndexOf(' ') + 1));
+            return this.#send(line, redacted);
+          },
           readStatus: () => this.#readStatus('auth', true),
           scrub: (text) => this.#transcript.scrub(text),
           abandon: () => {

@@ -117,6 +117,15 @@ describe('SASL', () => {
     expect(server.sessions[0]?.commands.some((c) => c.startsWith('AUTH'))).toBe(false);
   });
 
+  it('redacts a SASL response the server echoes back, in the transcript and the error', async () => {
+    const response = Buffer.from(`\0alice\0${PASSWORD}`).toString('base64');
+    const server = await pop.start({ implicitTls: true, saslMechanisms: ['PLAIN'], script: [{ command: 'AUTH', reply: `-ERR cannot decode ${response}` }] });
+    const { client, transcript } = await pop.connect(server, { security: 'tls' });
+    const error = await failure(client.login({ username: 'alice', password: PASSWORD, method: 'sasl', mechanism: 'PLAIN' }));
+    expect((error as Error).message).toContain('cannot decode <redacted>');
+    expect(text(transcript)).toContain('-ERR cannot decode <redacted>');
+  });
+
   it('cancels with * when the server sends a challenge that is not base64', async () => {
     const server = await pop.start({ implicitTls: true, saslMechanisms: ['CRAM-MD5'], script: [{ command: 'AUTH', reply: '+ not base64!!' }] });
     const { client } = await pop.connect(server, { security: 'tls' });
