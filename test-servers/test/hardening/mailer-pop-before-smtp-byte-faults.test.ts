@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createSystemMailer, openSettingsStore, SystemMailDeliveryError, type SystemMailTranscriptEntry } from '@sysmail/system-mail';
+import { createSystemMailer, openSettingsStore, SystemMailDeliveryError, type SettingsStore, type SystemMailTranscriptEntry } from '@sysmail/system-mail';
 import {
   replayServerLength,
   startFakePop3Server,
@@ -14,7 +14,7 @@ import {
   type ReplayRecording,
 } from '@sysmail/test-servers';
 import { activeResources, describeError, expectResourcesBackTo, inPool, keepEvidence, phaseAt, watchUnhandledRejections, type ResponseSpan } from './harness.js';
-import { smtpSpans } from './smtp-byte-faults.js';
+import { smtpSpans, TERSE_SMTP } from './smtp-byte-faults.js';
 
 const KEY = Buffer.alloc(32, 9).toString('base64');
 const POP_USER = 'popper';
@@ -30,6 +30,8 @@ interface Outcome {
 
 let directory: string;
 let runs = 0;
+/** Stores not in use: each concurrent delivery takes one and saves its own ports into it. */
+const spareStores: SettingsStore[] = [];
 
 /**
  * One delivery through the system-mail mailer with POP before SMTP: POP3 APOP
@@ -39,8 +41,15 @@ let runs = 0;
  * are run here; stalls are covered per client with short deadlines.
  */
 async function deliver(popPort: number, smtpPort: number): Promise<Outcome> {
-  const path = join(directory, `store-${runs++}.json`);
-  const store = await openSettingsStore({ path, key: KEY });
+  const store = spareStores.pop() ?? (await openSettingsStore({ path: join(directory, `store-${runs++}.json`), key: KEY }));
+  try {
+    return await deliverWith(store, popPort, smtpPort);
+  } finally {
+    spareStores.push(store);
+  }
+}
+
+async function deliverWith(store: SettingsStore, popPort: number, smtpPort: number): Promise<Outcome> {
   const saved = await store.saveSettings({
     use: true,
     address: 'notify@example.com',
@@ -83,8 +92,8 @@ describe('system-mail POP before SMTP delivery, cut at every byte of either serv
   beforeAll(async () => {
     watcher = watchUnhandledRejections();
     directory = await mkdtemp(join(tmpdir(), 'sysmail-hardening-'));
-    const popServer = await startFakePop3Server({ apop: true, users: { [POP_USER]: POP_PASSWORD } });
-    const smtpServer = await startFakeSmtpServer({ starttls: true });
+    const popServer = await startFakePop3Server({ hostname: 'p.test', apop: true, users: { [POP_USER]: POP_PASSWORD } });
+    const smtpServer = await startFakeSmtpServer({ starttls: true, ...TERSE_SMTP });
     const popRecorder = await startSessionRecorder({ upstream: popServer });
     const smtpRecorder = await startSessionRecorder({ upstream: smtpServer });
     const outcome = await deliver(popRecorder.port, smtpRecorder.port);

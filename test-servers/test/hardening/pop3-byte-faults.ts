@@ -47,7 +47,7 @@ const FLAVOURS: [string, Flavour][] = [
     'APOP + RETR',
     {
       security: 'none',
-      server: { users: { [USER]: PASSWORD }, mailbox: [MESSAGE] },
+      server: { hostname: 'p.test', users: { [USER]: PASSWORD }, mailbox: [MESSAGE] },
       act: async (client) => {
         await client.login({ username: USER, password: PASSWORD, method: 'apop' });
         return Buffer.from(await client.retrieve(1)).toString('latin1');
@@ -65,7 +65,7 @@ const FLAVOURS: [string, Flavour][] = [
     'STLS + SASL CRAM-MD5 + STAT',
     {
       security: 'starttls',
-      server: { stls: true, saslMechanisms: ['CRAM-MD5'], users: { [USER]: PASSWORD }, mailbox: [MESSAGE] },
+      server: { hostname: 'p.test', stls: true, saslMechanisms: ['CRAM-MD5'], users: { [USER]: PASSWORD }, mailbox: [MESSAGE] },
       act: async (client) => {
         await client.login({ username: USER, password: PASSWORD, method: 'sasl', mechanism: 'CRAM-MD5' });
         return JSON.stringify(await client.stat());

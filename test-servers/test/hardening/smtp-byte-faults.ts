@@ -31,6 +31,15 @@ const PASSWORD = 'replay-secret-9f3a';
 const CREDENTIALS = { username: 'app@example.com', password: PASSWORD, mechanism: 'PLAIN' };
 const ENVELOPE = { from: 'app@example.com', to: ['a@example.org', 'b@example.org'] };
 const MESSAGE = 'Subject: memo\r\n\r\nA phone memo.\r\n';
+/**
+ * A server that says little: every byte of its output is one more replay, so a
+ * short greeting and only the extensions the session uses keep the matrix fast.
+ */
+export const TERSE_SMTP = {
+  hostname: 'f.test',
+  greeting: '220 f.test',
+  extensions: { size: false, eightBitMime: false, smtputf8: false, enhancedStatusCodes: false },
+} as const;
 /** Cuts never wait for a deadline, so theirs are long enough for a loaded machine. */
 const CUT_TIMEOUTS = 5_000;
 /** Stalls must end by the client's deadline; short, so hundreds of offsets stay fast. */
@@ -83,6 +92,7 @@ async function record(security: 'starttls' | 'tls'): Promise<ReplayRecording> {
     starttls: security === 'starttls',
     implicitTls: security === 'tls',
     auth: { mechanisms: ['PLAIN'], users: { [CREDENTIALS.username]: PASSWORD } },
+    ...TERSE_SMTP,
   });
   const recorder = await startSessionRecorder({ upstream, implicitTls: security === 'tls' });
   const outcome = await session(recorder.port, security, CUT_TIMEOUTS);
