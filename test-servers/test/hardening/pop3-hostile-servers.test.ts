@@ -155,6 +155,21 @@ describe('POP3 client against hostile servers', () => {
     expect(error.code).toBe('SYS/TEMP');
   });
 
+  test('an extra unsolicited response: the next command is not sent and does not take it as its answer', async () => {
+    const server = await fake({ stls: true, script: [{ command: 'NOOP', reply: '+OK\r\n+OK message 1 deleted' }] });
+    const client = await Pop3Client.connect({ host: '127.0.0.1', port: server.port, security: 'starttls', tls: { ca: tlsFixtures.ca }, timeouts: 2_000 });
+    cleanups.push(() => client.close());
+    await client.login({ username: USER, password: PASSWORD, method: 'user' });
+    await client.noop();
+    const error = await client.delete(1).then(
+      () => new Error('DELE was answered by the unsolicited response'),
+      (caught: unknown) => caught,
+    );
+    expect(error, String(error)).toBeInstanceOf(Pop3ProtocolError);
+    expect((error as Pop3ProtocolError).reason).toBe('unexpected-response');
+    expect(server.sessions[0]?.commands.filter((command) => command.startsWith('DELE'))).toEqual([]);
+  });
+
   test('a CRAM-MD5 challenge that is not base64: auth error', async () => {
     const server = await fake({ stls: true, saslMechanisms: ['CRAM-MD5'], script: [{ command: 'AUTH', reply: '+ !!not*base64!!' }] });
     const error = await attempt(server.port, {}, { method: 'sasl', mechanism: 'CRAM-MD5' });
