@@ -150,6 +150,20 @@ describe('SMTP client against hostile servers', () => {
     expect(sent).toBe(false);
   });
 
+  test('an unsolicited 235 behind the EHLO reply is not taken as the answer to AUTH', async () => {
+    const server = await fake({ script: [{ command: 'EHLO', reply: '250-f.test\r\n250 AUTH PLAIN\r\n235 2.7.0 Authentication successful' }] });
+    const client = await SmtpClient.connect({ host: '127.0.0.1', port: server.port, security: 'none', clientName: 'client.example', timeouts: 2_000, allowPlaintextAuth: true });
+    cleanups.push(() => client.close());
+    const error = await client.authenticate({ username: USER, password: 'a-wrong-password', mechanism: 'PLAIN' }).then(
+      () => new Error('authenticate() succeeded on a reply the server sent before AUTH'),
+      (caught: unknown) => caught,
+    );
+    expect(error, String(error)).toBeInstanceOf(SmtpProtocolError);
+    expect((error as SmtpProtocolError).phase).toBe('auth');
+    expect(client.authenticatedAs).toBeUndefined();
+    expect(server.sessions[0]?.commands.filter((command) => command.startsWith('AUTH'))).toEqual([]);
+  });
+
   test('a CRAM-MD5 challenge that is not base64: auth error, no response sent', async () => {
     const server = await fake({ starttls: true, script: [{ command: 'AUTH', reply: '334 !!not*base64!!' }] });
     const { error } = await attempt(server.port, {}, 'CRAM-MD5');
