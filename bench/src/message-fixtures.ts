@@ -49,6 +49,17 @@ export async function* largeMessage(size: number): AsyncGenerator<Buffer> {
   }
 }
 
+let workStart = 0;
+
+/**
+ * Prints, as `work-seconds N` on stdout, the time since {@link driverArguments}
+ * was called: the client's own work, without the process start-up and module
+ * loading that the whole-process time includes.
+ */
+export function reportWork(): void {
+  process.stdout.write(`work-seconds ${((performance.now() - workStart) / 1000).toFixed(6)}\n`);
+}
+
 /** Arguments every driver takes: `PORT COUNT SIZE [auth]`. */
 export interface DriverArguments {
   /** The sink's port on 127.0.0.1. */
@@ -62,12 +73,13 @@ export interface DriverArguments {
 }
 
 /**
- * Parses a driver's command line.
+ * Parses a driver's command line, and starts the clock of {@link reportWork}.
  *
  * @param argv - `process.argv.slice(2)`
  * @returns the arguments
  */
 export function driverArguments(argv: readonly string[]): DriverArguments {
+  workStart = performance.now();
   const [port, count, size, auth] = argv;
   if (port === undefined || count === undefined || size === undefined) throw new Error('usage: DRIVER PORT COUNT SIZE [auth]');
   return { port: Number(port), count: Number(count), size: Number(size), auth: auth === 'auth' };

@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { driverArguments, largeMessage, messageBlock } from '../message-fixtures.js';
+import { driverArguments, largeMessage, messageBlock, reportWork } from '../message-fixtures.js';
 
 const { port, count, size, auth } = driverArguments(process.argv.slice(2));
 const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
@@ -54,3 +54,4 @@ expected += count * 3;
 await write('QUIT\r\n');
 await replies(expected + 1);
 socket.destroy();
+reportWork();

@@ -1,10 +1,11 @@
 /**
  * Nodemailer, as its users run it for bulk sending: a pooled transport with
  * one connection and no message limit, sending the same raw bytes as every
- * other client.
+ * other client, every sendMail() called at once and awaited together (the pool
+ * queues them), exactly as the sysmail driver calls send().
  */
 import { Readable } from 'node:stream';
-import { driverArguments, largeMessage, messageBlock } from '../message-fixtures.js';
+import { driverArguments, largeMessage, messageBlock, reportWork } from '../message-fixtures.js';
 
 interface Transport {
   sendMail(mail: { envelope: { from: string; to: string[] }; raw: Buffer | Readable }): Promise<unknown>;
@@ -31,8 +32,9 @@ const transport = nodemailer.createTransport({
 const envelope = { from: 'bench@sink.test', to: ['to@sink.test'] };
 if (count > 1) {
   const message = messageBlock(size, 'small');
-  for (let i = 0; i < count; i++) await transport.sendMail({ envelope, raw: message });
+  await Promise.all(Array.from({ length: count }, () => transport.sendMail({ envelope, raw: message })));
 } else {
   await transport.sendMail({ envelope, raw: Readable.from(largeMessage(size)) });
 }
 transport.close();
+reportWork();

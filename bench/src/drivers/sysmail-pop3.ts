@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pop3Client } from '@sysmail/pop3-client';
-import { driverArguments } from '../message-fixtures.js';
+import { driverArguments, reportWork } from '../message-fixtures.js';
 
 const { port, count } = driverArguments(process.argv.slice(2));
 const pop = await Pop3Client.connect({ host: '127.0.0.1', port, security: 'none', allowPlaintextAuth: true });
@@ -17,3 +17,4 @@ if (count > 1) {
   await pipeline(pop.retrieveStream(1), devNull);
 }
 await pop.quit();
+reportWork();
