@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createClientMechanism, SaslError, type SaslCredentials } from '@sysmail/sasl';
-import { campaign, FUZZ_RUNS, protocolBytes } from './fuzz-runs.js';
+import { campaign, FUZZ_RUNS, HEAVY_RUNS, protocolBytes } from './fuzz-runs.js';
 
 const PASSWORD = 'fuzz-Pw-s3cr3t';
 const TOKEN = 'ya29.fuzz-T0k3n';
@@ -51,6 +51,18 @@ describe.each([
       fc.property(fc.array(fc.oneof(protocolBytes(CHALLENGE_TOKENS, 16), fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }), (challenges) => {
         drive(name, credentials, challenges);
       }),
+    );
+  });
+});
+
+describe('1 MiB challenges', () => {
+  test('every mechanism answers a 1 MiB challenge with a response or a SaslError', () => {
+    campaign(
+      fc.property(fc.constantFrom('DIGEST-MD5', 'SCRAM-SHA-256', 'CRAM-MD5', 'XOAUTH2'), fc.constantFrom(0x41, 0x2c, 0x3d, 0x22, 0x00, 0xff), (name, fill) => {
+        const credentials = name === 'XOAUTH2' ? { username: 'someuser@example.com', accessToken: TOKEN } : { username: 'user', password: PASSWORD };
+        drive(name, credentials, [new Uint8Array(1024 * 1024).fill(fill)]);
+      }),
+      HEAVY_RUNS,
     );
   });
 });

@@ -10,7 +10,7 @@ import {
   type ValidationResult,
 } from '@sysmail/system-mail';
 import { decodeUnstructured, header, splitMessage } from '../packages/system-mail/test/mime-decoder.js';
-import { campaign } from './fuzz-runs.js';
+import { campaign, HEAVY_RUNS } from './fuzz-runs.js';
 
 const CONTEXT: ValidationContext = {
   oauthClients: [{ id: 'google-main', provider: 'google', clientId: 'client-id.apps.googleusercontent.com', clientSecret: 'secret' }],
@@ -41,6 +41,24 @@ describe('settings form parser and validator', () => {
       fc.property(fc.jsonValue({ maxDepth: 5 }), (input) => {
         expectResult(validateSettings(input, CONTEXT));
       }),
+    );
+  });
+});
+
+describe('1 MiB inputs', () => {
+  test('a 1 MiB field value or subject gives a result or the documented error', () => {
+    campaign(
+      fc.property(fc.constantFrom(...SETTINGS_FORM_FIELDS), fc.constantFrom('a', '1', '電', '\r'), (field, unit) => {
+        const huge = unit.repeat(1024 * 1024);
+        expectResult(parseSettingsForm({ [field]: huge }, CONTEXT));
+        try {
+          const raw = Buffer.from(composeMessage({ from: { address: 'system@example.com' }, to: ['a@example.com'], subject: huge.slice(0, 64 * 1024), text: huge }).bytes).toString('latin1');
+          for (const line of raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+        } catch (error) {
+          expect(error).toBeInstanceOf(MessageCompositionError);
+        }
+      }),
+      HEAVY_RUNS,
     );
   });
 });
