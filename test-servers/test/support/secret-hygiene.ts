@@ -21,20 +21,25 @@
  *   `JSON.stringify`.
  * - Console: `console.*`, `process.stdout`/`process.stderr` writes, and what `runCli` writes
  *   to the streams a test injects (its environment's PASSWORD/SECRET variables are registered).
- * - Settings views: `describeSettings` (which the store's details view also uses) is wrapped
- *   and its result checked as `JSON.stringify`.
+ * - Settings views: `describeSettings` (which the store's details view also uses) and
+ *   `settingsToForm` (the edit form, which must not be pre-filled with a password) are
+ *   wrapped and their results checked as `JSON.stringify`.
  *
  * The check runs in `afterEach` (and `afterAll`, for what hooks produced) and names the kind
  * of secret and where it appeared, never the secret itself.
  */
 import { format } from 'node:util';
 import { afterAll, afterEach, vi } from 'vitest';
-import { Pop3Error } from '@sysmail/pop3-client';
-import { SaslError } from '@sysmail/sasl';
-import { SmtpError } from '@sysmail/smtp-client';
-import { SystemMailError } from '@sysmail/system-mail';
-import { installTestSecretSink, type SecretCaptureSource } from '@sysmail/test-servers';
-import { Transcript, WireError } from '@sysmail/wire';
+// The defining modules, not the packages' entry points: this file runs before every test
+// file, and loading whole clients there for a parser's unit test would cost a second each.
+// A module is loaded once per test file, so these are the very classes the tests use.
+import { Pop3Error } from '../../../packages/pop3-client/src/errors.js';
+import { SaslError } from '../../../packages/sasl/src/sasl-error.js';
+import { SmtpError } from '../../../packages/smtp-client/src/smtp-error.js';
+import { SystemMailError } from '../../../packages/system-mail/src/errors.js';
+import { Transcript } from '../../../packages/wire/src/transcript.js';
+import { WireError } from '../../../packages/wire/src/wire-error.js';
+import { installTestSecretSink, type SecretCaptureSource } from '../../src/test-secrets.js';
 import { describeSecretLeaks, findSecretLeaks, renderError, type Capture, type SecretLeak } from './secret-leaks.js';
 
 const secrets = new Map<string, string>();
@@ -169,6 +174,19 @@ export function takeSecretLeaks(): SecretLeak[] {
 export function registeredSecretKinds(): Set<string> {
   return new Set(secrets.values());
 }
+
+vi.mock('../../../packages/system-mail/src/settings-form.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../packages/system-mail/src/settings-form.js')>();
+  return {
+    ...original,
+    settingsToForm(...args: Parameters<typeof original.settingsToForm>) {
+      registerSecretsIn(args, 'settings');
+      const form = original.settingsToForm(...args);
+      capture({ source: 'settings-view', where: 'settingsToForm result', text: JSON.stringify(form) });
+      return form;
+    },
+  };
+});
 
 const CLI_SECRET_VARIABLE = /PASSWORD|SECRET/;
 
