@@ -39,7 +39,7 @@ export interface SmtpClientOptions {
   security?: SmtpSecurity;
   /**
    * The EHLO / HELO argument. Default: this host's name when it is a fully qualified
-   * domain name, else the address literal of `localAddress`, else `[127.0.0.1]`.
+   * domain name, else the address literal of the connection's local address.
    */
   clientName?: string;
   /** Deadlines in milliseconds, per phase or one number for all; see {@link DEFAULT_SMTP_TIMEOUTS}. */
@@ -62,7 +62,7 @@ export interface SmtpClientOptions {
 /**
  * The EHLO argument used when none is given: a name the server can check.
  *
- * @param localAddress - the local address, when the caller chose one
+ * @param localAddress - the connection's local address
  * @returns a fully qualified host name or an address literal
  */
 export function defaultClientName(localAddress: string | undefined): string {

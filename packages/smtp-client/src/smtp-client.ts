@@ -149,9 +149,8 @@ export class SmtpClient {
     } catch (error) {
       throw new SmtpArgumentError('connect', (error as Error).message);
     }
-    const clientName = options.clientName ?? defaultClientName(options.localAddress);
-    if (!isValidClientName(clientName)) {
-      throw new SmtpArgumentError('ehlo', `options.clientName ${JSON.stringify(clientName)} is neither a domain name nor an address literal such as [192.0.2.1].`);
+    if (options.clientName !== undefined && !isValidClientName(options.clientName)) {
+      throw new SmtpArgumentError('ehlo', `options.clientName ${JSON.stringify(options.clientName)} is neither a domain name nor an address literal such as [192.0.2.1].`);
     }
     let wire: WireConnection;
     try {
@@ -168,6 +167,8 @@ export class SmtpClient {
     } catch (error) {
       throw toSmtpError(error, 'connect', timeouts);
     }
+    // The default EHLO name is the address this connection really comes from, which a server can check.
+    const clientName = options.clientName ?? defaultClientName(options.localAddress ?? wire.localAddress);
     const client = new SmtpClient(wire, options, port, timeouts, clientName);
     try {
       await client.#open(security);

@@ -117,6 +117,11 @@ export class WireConnection {
     return this.#tlsDetails;
   }
 
+  /** The local IP address of the connection, e.g. for an SMTP client's EHLO address literal. */
+  get localAddress(): string | undefined {
+    return this.#socket.localAddress;
+  }
+
   /** True once the connection has been closed or destroyed, by either side. */
   get closed(): boolean {
     return this.#closed;
