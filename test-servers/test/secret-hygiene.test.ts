@@ -77,6 +77,17 @@ describe('the secret-hygiene check', () => {
     expect(takeSecretLeaks()).toEqual([]);
   });
 
+  test('records the transcript of a client given no onTranscript', async () => {
+    // The client cannot know the password is secret before it authenticates, so a greeting
+    // that contains it goes into the transcript as is: the check must see that transcript.
+    const server = await startFakeSmtpServer({ greeting: `220 hello ${SMTP_PASSWORD}`, auth: { mechanisms: ['PLAIN'], users: { alice: SMTP_PASSWORD } } });
+    cleanups.push(() => server.close());
+    const client = await SmtpClient.connect({ host: server.host, port: server.port, security: 'none', clientName: 'hygiene.test' });
+    cleanups.push(() => client.close());
+    await client.quit();
+    expect(takeSecretLeaks().map((leak) => `${leak.kind} in ${leak.where}`)).toEqual(['SMTP password in transcript server line']);
+  });
+
   test('ignores secrets shorter than four characters, which occur in ordinary words', () => {
     const leaks = findSecretLeaks(new Map([['pw', 'SMTP password']]), [{ source: 'console', where: 'console.log', text: 'pwd is /tmp' }]);
     expect(leaks).toEqual([]);

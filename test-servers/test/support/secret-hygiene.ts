@@ -83,6 +83,8 @@ for (const base of [WireError, SaslError, SmtpError, Pop3Error, SystemMailError]
   });
 }
 
+/** A stack frame in a test directory of the suite (packages/<name>/test, test-servers/test). */
+const TEST_CODE = /[\\/](?:packages[\\/][^\\/]+|test-servers)[\\/]test[\\/]/;
 const enabledGetter = Object.getOwnPropertyDescriptor(Transcript.prototype, 'enabled')?.get;
 Object.defineProperty(Transcript.prototype, 'enabled', {
   configurable: true,
@@ -94,7 +96,7 @@ Object.defineProperty(Transcript.prototype, 'enabled', {
     Error.stackTraceLimit = 1;
     Error.captureStackTrace(caller, enabled);
     Error.stackTraceLimit = limit;
-    return !/[\\/]test[\\/]/.test(caller.stack ?? '') || enabledGetter?.call(this) === true;
+    return !TEST_CODE.test(caller.stack ?? '') || enabledGetter?.call(this) === true;
   },
 });
 for (const direction of ['client', 'server'] as const) {
