@@ -287,6 +287,54 @@ describe('POP before SMTP', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 
+  it('turns an abort during the wait into a pop-before-smtp delivery error and never opens the SMTP session', async () => {
+    const { smtp, pop } = await popBeforeSmtpServers();
+    const { store } = await tempStore();
+    await save(
+      store,
+      dedicated(smtp.port, {}, {
+        method: 'pop-before-smtp',
+        waitSeconds: 10,
+        pop: { host: '127.0.0.1', port: pop.port, tls: false, apop: true, account: POP_USER, password: POP_PASSWORD, timeoutSeconds: 10 },
+      }),
+    );
+    const controller = new AbortController();
+    const mailer = createSystemMailer({
+      store,
+      signal: controller.signal,
+      onTranscript: (entry) => {
+        // The wait has begun: abort it (the real timer of Node, not an injected sleep).
+        if (entry.protocol === 'mailer' && entry.text.startsWith('waiting')) controller.abort();
+      },
+    });
+    const error = await failure(mailer.send(PHONE_MEMO));
+    expect(error).toBeInstanceOf(SystemMailDeliveryError);
+    expect(error).toMatchObject({ phase: 'pop-before-smtp', transient: false });
+    expect((error as SystemMailDeliveryError).messages.ja).toContain('送信までの待ち時間');
+    expect((error as SystemMailDeliveryError).messages.en).toContain('nothing was sent');
+    expect(pop.sessions[0]?.quitAt).toBeDefined();
+    expect(smtp.sessions).toHaveLength(0);
+  });
+
+  it('also reports an abort when an injected sleep returns without looking at the signal', async () => {
+    const { smtp, pop } = await popBeforeSmtpServers({ apop: true });
+    const { store } = await tempStore();
+    await save(
+      store,
+      dedicated(smtp.port, {}, {
+        method: 'pop-before-smtp',
+        waitSeconds: 3,
+        pop: { host: '127.0.0.1', port: pop.port, tls: false, apop: true, account: POP_USER, password: POP_PASSWORD, timeoutSeconds: 10 },
+      }),
+    );
+    const controller = new AbortController();
+    const mailer = createSystemMailer({ store, signal: controller.signal, sleep: async () => controller.abort() });
+    const result = await mailer.testConnection();
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatchObject({ name: 'SystemMailDeliveryError', phase: 'pop-before-smtp' });
+    expect(smtp.sessions).toHaveLength(0);
+  });
+
   it('advises checking the POP settings when the relay is refused after a POP login', async () => {
     // A window of 0 s: the relay has closed again by the time the SMTP session starts.
     const { smtp, pop } = await popBeforeSmtpServers({}, 0);

@@ -4,7 +4,7 @@ import { composeMessage } from '../compose-message.js';
 import { SystemMailDeliveryError } from '../errors.js';
 import { createOAuthTokenProvider } from '../oauth/token-provider.js';
 import type { AccessTokenSource } from './access-token-source.js';
-import { deliveryReplyOf, smtpFailure } from './delivery-errors.js';
+import { abortedDuringWait, deliveryReplyOf, smtpFailure } from './delivery-errors.js';
 import { planDelivery, type DeliveryPlan } from './delivery-plan.js';
 import type {
   SystemMailConnectionTestResult,
@@ -45,6 +45,21 @@ export function createSystemMailer(options: SystemMailerOptions): SystemMailer {
   const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, options.signal === undefined ? {} : { signal: options.signal }));
   const tokens: AccessTokenSource = options.tokenProvider ?? createOAuthTokenProvider(store);
 
+  /**
+   * The wait of POP before SMTP. An abort during it (Node's timer rejects with
+   * an AbortError; an injected sleep may simply return) becomes the package's
+   * delivery error, so callers handle one error family whatever the step.
+   */
+  async function waitBeforeSending(seconds: number): Promise<void> {
+    try {
+      await sleep(seconds * 1000);
+    } catch (error) {
+      if (options.signal?.aborted === true) throw abortedDuringWait(seconds, error);
+      throw error;
+    }
+    if (options.signal?.aborted === true) throw abortedDuringWait(seconds, options.signal.reason);
+  }
+
   async function currentPlan(): Promise<DeliveryPlan> {
     // Another process (the CLI, the admin screen) may have saved since the last send.
     await store.reload();
@@ -66,7 +81,7 @@ export function createSystemMailer(options: SystemMailerOptions): SystemMailer {
       await loginForPopBeforeSmtp(plan.pop, common);
       if (plan.pop.waitSeconds > 0) {
         record({ protocol: 'mailer', direction: 'info', text: `waiting ${plan.pop.waitSeconds} s before sending (POP before SMTP)` });
-        await sleep(plan.pop.waitSeconds * 1000);
+        await waitBeforeSending(plan.pop.waitSeconds);
       }
     }
     return openSmtpSession({

@@ -269,6 +269,12 @@ function popMessage(error: Pop3Error, pop: PopLogin): LocalizedText {
     };
   }
   if (error instanceof Pop3ConnectionError) {
+    if (error.kind === 'aborted') {
+      return {
+        ja: 'POP before SMTPのログイン中に送信が中止されました。メールは送信されていません。',
+        en: 'Sending was aborted during the POP before SMTP login; nothing was sent.',
+      };
+    }
     if (error.kind === 'tls') {
       return {
         ja: `受信メールサーバー ${server} とのTLS接続に失敗しました。サーバー証明書と「TLSの使用」、ポート番号を確認してください。`,
@@ -330,4 +336,24 @@ export function popFailure(error: unknown, pop: PopLogin): SystemMailError {
     });
   }
   return unexpected(error, 'pop-before-smtp');
+}
+
+/**
+ * The caller's abort signal fired during 送信までの待ち時間, after the POP
+ * login and before the SMTP session: nothing was sent.
+ *
+ * @param waitSeconds - the configured wait.
+ * @param cause - the timer's AbortError or the signal's reason.
+ * @returns the error to throw (phase `pop-before-smtp`, not transient).
+ */
+export function abortedDuringWait(waitSeconds: number, cause: unknown): SystemMailDeliveryError {
+  return new SystemMailDeliveryError({
+    phase: 'pop-before-smtp',
+    transient: false,
+    messages: {
+      ja: `送信までの待ち時間（${waitSeconds}秒）の間に送信が中止されました。メールは送信されていません。`,
+      en: `Sending was aborted during the ${waitSeconds}-second wait after the POP before SMTP login; nothing was sent.`,
+    },
+    cause,
+  });
 }
