@@ -75,6 +75,7 @@ export async function runSaslExchange(channel: AuthChannel, mechanism: SaslClien
     }
     if (reply.code === 235) {
       try {
+        takeDataWithSuccess(mechanism, reply);
         verifyServerSuccess(mechanism);
       } catch (error) {
         throw new FatalAuthError(
@@ -91,6 +92,20 @@ export async function runSaslExchange(channel: AuthChannel, mechanism: SaslClien
       oauthError,
     });
   }
+}
+
+/**
+ * RFC 4422 §5 lets a mechanism end with additional data with success (SCRAM's
+ * `v=`, DIGEST-MD5's `rspauth`). RFC 4954 servers send it as one more 334, but
+ * some put it in the 235 text instead: when the mechanism still awaits the
+ * server's proof and the 235 text is base64, the mechanism checks it there, so
+ * a genuine server is accepted and an impostor still fails its verification.
+ */
+function takeDataWithSuccess(mechanism: SaslClientMechanism, reply: SmtpReply): void {
+  if (mechanism.complete || reply.lines.length !== 1) return;
+  const text = reply.text.trim();
+  if (text === '' || !BASE64.test(text)) return;
+  mechanism.respond(new Uint8Array(Buffer.from(text, 'base64')));
 }
 
 /** An authentication failure after which the session cannot be trusted: the client closes it. */

@@ -155,6 +155,31 @@ describe('authenticate', () => {
     expect(await failure(client.send({ from: 'a@example.com', to: ['b@example.com'] }, 'x'))).toMatchObject({ name: 'SmtpConnectionError' });
   });
 
+  test.each(['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'])(
+    'accepts %s additional data with success carried in the 235 reply, verified by the mechanism',
+    async (mechanism) => {
+      const server = await fakeServer({ hostname: '127.0.0.1', implicitTls: true, auth: { mechanisms: [mechanism], users, dataWithSuccess: 'success-reply' } });
+      const client = await connectTo(server, { security: 'tls' });
+      const result = await client.authenticate({ username: 'alice', password });
+      expect(result.reply.code).toBe(235);
+      expect(result.reply.text).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      expect(server.sessions[0]?.commands.filter((command) => command === '')).toEqual([]);
+      expect(client.authenticatedAs).toBe('alice');
+      await client.send({ from: 'alice@example.com', to: ['b@example.com'] }, 'x');
+      expect(server.messages).toHaveLength(1);
+    },
+  );
+
+  test('a 235 carrying a proof the mechanism cannot verify is an impostor, the connection closed', async () => {
+    const forged = Buffer.from('v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=').toString('base64');
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['SCRAM-SHA-256'], users }, script: [{ command: 'AUTH', reply: `235 2.7.0 ${forged}` }] });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice', password }));
+    expect(error).toBeInstanceOf(SmtpAuthError);
+    expect(error.message).toMatch(/impostor/);
+    expect(client.closed).toBe(true);
+  });
+
   test('authenticates with EXTERNAL and ANONYMOUS when named', async () => {
     const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['EXTERNAL', 'ANONYMOUS'], users, externalIdentity: 'cert-user' } });
     const client = await connectTo(server, { security: 'tls' });

@@ -371,6 +371,11 @@ export class FakeSmtpSession {
       if (step.type === 'success') {
         // RFC 4954 has no room for additional data with success in the 235 reply, so
         // (RFC 4422 5) it goes out as one more challenge answered by an empty response.
+        if (step.finalData !== undefined && auth.dataWithSuccess === 'success-reply') {
+          this.#info.authenticatedAs = step.identity;
+          this.#info.mechanism = mechanism.name;
+          return this.#reply(this.#status(235, '2.7.0', Buffer.from(step.finalData).toString('base64')));
+        }
         if (step.finalData !== undefined) {
           const answer = await this.#challenge(step.finalData);
           if (answer === null || answer === 'handled') return;

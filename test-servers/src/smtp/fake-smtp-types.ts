@@ -54,6 +54,13 @@ export interface FakeSmtpAuthOptions {
    * asks (so `pässwörd` hashed the RFC way is refused, the UTF-8 way accepted).
    */
   digestMd5Utf8Passwords?: boolean;
+  /**
+   * Where a mechanism's additional data with success (SCRAM's `v=`, DIGEST-MD5's
+   * `rspauth`) goes: `'challenge'` (the default, RFC 4954) sends it as one more 334
+   * answered by an empty line; `'success-reply'` puts it, base64, in the 235 text
+   * as some servers do.
+   */
+  dataWithSuccess?: 'challenge' | 'success-reply';
   /** The identity established outside SASL that EXTERNAL accepts (an addition to the shared API: without it EXTERNAL always fails). */
   externalIdentity?: string;
 }
