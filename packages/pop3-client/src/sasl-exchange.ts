@@ -69,8 +69,9 @@ async function converse(io: SaslExchangeIo, mechanism: SaslClientMechanism, defe
       return;
     }
     if (status.type === 'err') {
-      // XOAUTH2 / OAUTHBEARER servers say why a token was refused in their error challenge, not in -ERR.
-      const tokenError = mechanism.serverError === undefined ? '' : ` (token refused: ${JSON.stringify(mechanism.serverError)})`;
+      // XOAUTH2 / OAUTHBEARER servers say why a token was refused in their error challenge, not in -ERR;
+      // scrubbed like the status line, since a server may quote the token it refused.
+      const tokenError = mechanism.serverError === undefined ? '' : ` (token refused: ${io.scrub(JSON.stringify(mechanism.serverError))})`;
       throw new Pop3AuthError(
         `The server refused the ${mechanism.name} login: ${io.scrub(status.line)}${tokenError}. ` +
           (isTransientCode(status.code) ? 'This is temporary: try again later.' : 'Check the username and the password or token.'),

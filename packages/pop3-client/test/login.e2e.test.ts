@@ -110,6 +110,17 @@ describe('SASL', () => {
     expect((error as Error).message).not.toContain('ya29.expired-token');
   });
 
+  it('redacts the token when the error challenge quotes it back', async () => {
+    const server = await pop.start({
+      implicitTls: true,
+      saslMechanisms: ['XOAUTH2'],
+      verifyToken: (_username, token) => ({ error: { status: '401', detail: `token ${token} has expired` } }),
+    });
+    const { client } = await pop.connect(server, { security: 'tls' });
+    const error = await failure(client.login({ username: 'alice', accessToken: 'ya29.quoted-token' }));
+    expect((error as Error).message).toContain('token <redacted> has expired');
+  });
+
   it('refuses a clear-text mechanism on a plaintext link before sending anything', async () => {
     const server = await pop.start({ saslMechanisms: ['PLAIN'] });
     const { client } = await pop.connect(server);
