@@ -163,6 +163,37 @@ describe('system-mail test / send', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 
+  it('trusts a private CA given with --ca for test and send, which fail without it', async () => {
+    const smtp = await smtpServer({ starttls: true, auth: { mechanisms: ['CRAM-MD5'], users: { [SMTP_USER]: SMTP_PASSWORD } } });
+    const { path, dir } = await tempStore();
+    const caFile = join(dir, 'private-ca.pem');
+    await writeFile(caFile, TLS.ca);
+    await cli(path, ['set', ...smtpAuthFlags(smtp.port)], { env: { SYSMAIL_SMTP_PASSWORD: SMTP_PASSWORD } });
+    // No CA injected by the embedding code: only --ca can make the test CA trusted.
+    const withoutCa = await cli(path, ['test'], { mailer: {} });
+    expect(withoutCa.code).toBe(3);
+    expect(withoutCa.err).toContain('TLS');
+    const tested = await cli(path, ['test', '--ca', caFile], { mailer: {} });
+    expect(tested.code).toBe(0);
+    expect(tested.out).toContain('The connection test succeeded.');
+    const sent = await cli(path, ['send', '--ca', caFile, '--to', 'tanaka@example.org', '--subject', '電話メモ', '--text', '折り返しお願いします。'], { mailer: {} });
+    expect(sent.code).toBe(0);
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.sessions.at(-1)?.secure).toBe(true);
+  });
+
+  it('exits 2 for a --ca file that is missing or holds no certificate, and for --ca on a command that connects nowhere', async () => {
+    const { path, dir } = await tempStore();
+    const notPem = join(dir, 'not-a-cert.txt');
+    await writeFile(notPem, 'hello');
+    await cli(path, ['set', '--address', ADDRESS, '--smtp-host', '127.0.0.1']);
+    expect((await cli(path, ['test', '--ca', join(dir, 'missing.pem')])).code).toBe(2);
+    const bad = await cli(path, ['test', '--ca', notPem]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('PEM');
+    expect((await cli(path, ['show', '--ca', notPem])).code).toBe(2);
+  });
+
   it('exits 3 when the connection test fails', async () => {
     const smtp = await smtpServer({ starttls: false });
     const { path } = await tempStore();

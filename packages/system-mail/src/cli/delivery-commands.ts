@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { SystemMailConfigError } from '../errors.js';
 import { createSystemMailer } from '../mailer/create-system-mailer.js';
-import type { SystemMailer } from '../mailer/mailer-types.js';
+import type { SystemMailer, SystemMailTlsOptions } from '../mailer/mailer-types.js';
 import { authorizeInteractively } from '../oauth/interactive-authorization.js';
 import { flagList, flagValue } from './cli-arguments.js';
 import type { CliContext } from './cli-context.js';
@@ -9,8 +10,32 @@ import { line, writeIssues, writeTranscript } from './cli-output.js';
 import { CliUsageError } from './cli-usage-error.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/**
+ * The CAs to verify the servers with when `--ca FILE` is given: the file's
+ * certificates added to Node's bundled roots (or to the CAs the embedding
+ * code passed), as NODE_EXTRA_CA_CERTS would, so a private CA does not stop
+ * the public ones from verifying.
+ */
+async function withPrivateCa(ctx: CliContext, tls: SystemMailTlsOptions | undefined): Promise<SystemMailTlsOptions | undefined> {
+  const file = flagValue(ctx.args, 'ca');
+  if (file === undefined) return tls;
+  const pem = await readText(file);
+  if (!PEM_CERTIFICATE.test(pem)) {
+    throw new CliUsageError({
+      ja: `--ca のファイル ${file} にPEM形式の証明書（-----BEGIN CERTIFICATE-----）がありません。`,
+      en: `The --ca file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`,
+    });
+  }
+  const given = tls?.ca;
+  const base = given === undefined ? [...rootCertificates] : Array.isArray(given) ? [...given] : [given];
+  return { ...tls, ca: [...base, pem] };
+}
+
 async function mailerOf(ctx: CliContext): Promise<SystemMailer> {
-  return createSystemMailer({ ...ctx.io.mailer, store: await ctx.store() });
+  const tls = await withPrivateCa(ctx, ctx.io.mailer?.tls);
+  return createSystemMailer({ ...ctx.io.mailer, ...(tls !== undefined ? { tls } : {}), store: await ctx.store() });
 }
 
 async function readText(path: string): Promise<string> {

@@ -44,9 +44,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   show: { flags: {}, run: showCommand },
   set: { flags: { ...settingsFlagSpec(), file: 'string' }, run: setCommand },
   validate: { flags: { file: 'string' }, run: validateCommand },
-  test: { flags: {}, run: testCommand },
+  test: { flags: { ca: 'string' }, run: testCommand },
   send: {
-    flags: { to: 'list', cc: 'list', subject: 'string', text: 'string', 'text-file': 'string', 'html-file': 'string', category: 'string' },
+    flags: { ca: 'string', to: 'list', cc: 'list', subject: 'string', text: 'string', 'text-file': 'string', 'html-file': 'string', category: 'string' },
     run: sendCommand,
   },
   servers: { flags: SERVER_FLAGS, run: serversCommand },
@@ -62,8 +62,9 @@ const USAGE: Record<CliLanguage, string> = {
   set --file FILE | --項目 値…   設定を保存する（例: --smtp-host smtp.example.com --smtp-port 587
                                 --encryption starttls --smtp-auth-mechanism CRAM-MD5 --smtp-account sys）
   validate [--file FILE]        設定を検査する（保存しない）
-  test                          接続テスト（送信はしない）。やり取りを表示する
-  send --to 宛先 --subject 件名 (--text 本文 | --text-file FILE) [--cc 宛先] [--html-file FILE]
+  test [--ca FILE]              接続テスト（送信はしない）。やり取りを表示する
+  send --to 宛先 --subject 件名 (--text 本文 | --text-file FILE) [--cc 宛先] [--html-file FILE] [--ca FILE]
+                                --ca: プライベートCAの証明書（PEM）。標準のルート証明書に加えて信頼する
   servers list|add|remove       メール用に設定したメールサーバー
   oauth-clients list|add|remove OAuthクライアント
   authorize                     OAuth認可（ブラウザーでサインイン）
@@ -79,8 +80,9 @@ Commands:
   set --file FILE | --field value…  save settings (e.g. --smtp-host smtp.example.com --smtp-port 587
                                 --encryption starttls --smtp-auth-mechanism CRAM-MD5 --smtp-account sys)
   validate [--file FILE]        check settings without saving
-  test                          connection test (nothing is sent), with the transcript
-  send --to ADDR --subject TEXT (--text TEXT | --text-file FILE) [--cc ADDR] [--html-file FILE]
+  test [--ca FILE]              connection test (nothing is sent), with the transcript
+  send --to ADDR --subject TEXT (--text TEXT | --text-file FILE) [--cc ADDR] [--html-file FILE] [--ca FILE]
+                                --ca: a private CA's certificate (PEM), trusted besides the usual roots
   servers list|add|remove       servers registered for the mail feature
   oauth-clients list|add|remove OAuth clients
   authorize                     OAuth authorization (sign in with a browser)
