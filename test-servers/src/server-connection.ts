@@ -111,8 +111,9 @@ export class ServerConnection {
     if (delayMs !== undefined) await sleep(delayMs);
     const pieces = splitForFaults(bytes, this.faults);
     for (const [index, piece] of pieces.entries()) {
-      if (this.#socket.destroyed) return;
       if (index > 0) await (dripMs !== undefined ? sleep(dripMs) : pieceGap());
+      // A client that left during a delay or drip ends the reply here: writing on would never drain.
+      if (!this.#socket.writable) return;
       if (!this.#socket.write(piece)) await this.#drained();
     }
   }
@@ -175,13 +176,17 @@ export class ServerConnection {
   #drained(): Promise<void> {
     const socket = this.#socket;
     return new Promise((resolve) => {
+      // 'close' may have fired already (a write after the client left returns false too).
+      if (!socket.writable) return resolve();
       const done = (): void => {
         socket.off('drain', done);
         socket.off('close', done);
+        socket.off('error', done);
         resolve();
       };
       socket.on('drain', done);
       socket.on('close', done);
+      socket.on('error', done);
     });
   }
 

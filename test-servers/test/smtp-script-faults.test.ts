@@ -233,6 +233,23 @@ describe('fake SMTP server: output faults', () => {
     // Bytes 5 ms apart: even a loaded receiver sees most of them one by one.
     expect(seen.length).toBeGreaterThan(26);
   });
+
+  it('dripMs: close() ends a session whose client left in the middle of a drip', async () => {
+    const server = await startFakeSmtpServer({ faults: { dripMs: 20 } });
+    servers.push(server);
+    const client = await RawSmtp.connect(server.port);
+    await client.waitForBytes(3);
+    client.destroy();
+    // Let the drip try its next bytes on the dead socket before closing.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      server.close().then(() => 'closed'),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('close() hung'), 3000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBe('closed');
+  });
 });
 
 /** The end offsets of the received segments. */

@@ -1,7 +1,6 @@
-import * as net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { SmtpAbortError, SmtpClient, SmtpConnectionError, SmtpProtocolError, SmtpTimeoutError } from '../src/index.js';
-import { connectTo, failure, fakeServer, onCleanup } from './helpers.js';
+import { connectTo, failure, fakeServer } from './helpers.js';
 
 const envelope = { from: 'app@example.com', to: ['a@example.org', 'b@example.org'] };
 
@@ -89,31 +88,9 @@ describe('server faults', () => {
 
   test('a deadline is total: a drip cannot stretch it', async () => {
     // A greeting of one byte every 50 ms: each byte comes well within any idle timeout, the whole
-    // reply well after the deadline. (A hand-made server: the fake server's close() hangs after a
-    // drip to a client that went away.)
-    const sockets = new Set<net.Socket>();
-    const timers = new Set<NodeJS.Timeout>();
-    const dripper = net.createServer((socket) => {
-      sockets.add(socket);
-      let sent = 0;
-      const greeting = '220 drip.example ESMTP\r\n';
-      const tick = (): void => {
-        if (socket.destroyed || sent >= greeting.length) return;
-        socket.write(greeting[sent++] as string);
-        timers.add(setTimeout(tick, 50));
-      };
-      tick();
-    });
-    await new Promise<void>((resolve) => dripper.listen(0, '127.0.0.1', resolve));
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const timer of timers) clearTimeout(timer);
-          for (const socket of sockets) socket.destroy();
-          dripper.close(() => resolve());
-        }),
-    );
-    const port = (dripper.address() as net.AddressInfo).port;
+    // reply (51 bytes) well after the deadline.
+    const server = await fakeServer({ faults: { dripMs: 50 } });
+    const port = server.port;
     const started = Date.now();
     const error = await failure(SmtpClient.connect({ host: '127.0.0.1', port, security: 'none', timeouts: { greeting: 300 } }));
     expect(error).toBeInstanceOf(SmtpTimeoutError);
