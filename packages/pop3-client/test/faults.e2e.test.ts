@@ -134,6 +134,15 @@ describe('deadlines', () => {
     expect(client.closed).toBe(true);
   });
 
+  it('quit: a server that never answers QUIT', async () => {
+    const { client } = await loggedIn({ script: [{ command: 'QUIT', action: 'silent' }] }, { command: 150 });
+    await client.delete(1);
+    const error = await failure(client.quit());
+    expect(error).toBeInstanceOf(Pop3TimeoutError);
+    expect(error).toMatchObject({ phase: 'quit', transient: true });
+    expect(client.closed).toBe(true);
+  });
+
   it('data: a message without its terminator', async () => {
     const { client } = await loggedIn({ script: [{ command: 'RETR', action: 'no-terminator' }] }, { data: 150 });
     const error = await failure(client.retrieve(1));
