@@ -186,6 +186,20 @@ describe('deadlines and abort', () => {
     expect(error.phase).toBe('starttls');
   });
 
+  test('quit() against a server that never answers QUIT ends at the command deadline with the connection closed', async () => {
+    const server = await fakeServer({ script: [{ command: 'QUIT', action: 'silent' }] });
+    const client = await connectTo(server, { timeouts: { command: 200 } });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      client.quit().then(() => 'ended'),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('quit() hung past its deadline'), 3000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBe('ended');
+    expect(client.closed).toBe(true);
+    expect(server.sessions[0]?.commands.at(-1)).toBe('QUIT');
+  });
+
   test('an abort before connecting fails at once', async () => {
     const server = await fakeServer();
     const error = await failure(connectTo(server, { signal: AbortSignal.abort() }));
