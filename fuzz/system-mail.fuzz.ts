@@ -9,7 +9,7 @@ import {
   type ValidationContext,
   type ValidationResult,
 } from '@sysmail/system-mail';
-import { decodeUnstructured, header, splitMessage } from '../packages/system-mail/test/mime-decoder.js';
+import { decodeUnstructured, header, splitMessage } from '../packages/system-mail/scripts/mime-decoder.js';
 import { campaign, HEAVY_RUNS } from './fuzz-runs.js';
 
 const CONTEXT: ValidationContext = {

@@ -17,7 +17,7 @@ import { createSystemMailer } from '../src/mailer/create-system-mailer.js';
 import type { SystemMailTranscriptEntry } from '../src/mailer/mailer-types.js';
 import { beginAuthorization, completeAuthorization } from '../src/oauth/authorization-flow.js';
 import { openSettingsStore, type SettingsStore } from '../src/settings-store.js';
-import { decodeBody, decodeUnstructured, header, splitMessage } from '../test/mime-decoder.js';
+import { decodeBody, decodeUnstructured, header, splitMessage } from './mime-decoder.js';
 
 const ADDRESS = 'notify@example.com';
 const SMTP_USER = 'portal-notify';

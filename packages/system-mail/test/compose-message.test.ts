@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeMessage, MessageCompositionError, type ComposeMessageInput } from '../src/index.js';
-import { decodeBody, decodeUnstructured, decodeWord, header, splitMessage } from './mime-decoder.js';
+import { decodeBody, decodeUnstructured, decodeWord, header, splitMessage } from '../scripts/mime-decoder.js';
 
 const base: ComposeMessageInput = {
   from: { address: 'system@example.com', name: 'sysmail' },

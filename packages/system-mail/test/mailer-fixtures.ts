@@ -15,7 +15,7 @@ import {
   type FakeSmtpServerOptions,
 } from '@sysmail/test-servers';
 import { openSettingsStore, type SettingsStore } from '../src/settings-store.js';
-import { splitMessage, header, decodeUnstructured, decodeBody } from './mime-decoder.js';
+import { splitMessage, header, decodeUnstructured, decodeBody } from '../scripts/mime-decoder.js';
 
 export const KEY = Buffer.alloc(32, 7).toString('base64');
 export const ADDRESS = 'notify@example.com';

@@ -5,7 +5,7 @@ import { foldHeader } from '../src/header-fold.js';
 import { encodeQuotedPrintable } from '../src/quoted-printable.js';
 import { formatRfc5322Date } from '../src/rfc5322-date.js';
 import { isValidMailbox } from '../src/mailbox-syntax.js';
-import { decodeQuotedPrintable, decodeWord } from './mime-decoder.js';
+import { decodeQuotedPrintable, decodeWord } from '../scripts/mime-decoder.js';
 
 describe('quoted-printable', () => {
   it('escapes = and non-ASCII, keeps printable ASCII', () => {

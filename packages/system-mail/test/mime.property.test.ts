@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { composeMessage } from '../src/index.js';
-import { decodeBody, decodeUnstructured, decodeWord, header, splitMessage } from './mime-decoder.js';
+import { decodeBody, decodeUnstructured, decodeWord, header, splitMessage } from '../scripts/mime-decoder.js';
 
 // Any Unicode text without CR, LF or NUL (those are refused, tested elsewhere).
 const anyChars = fc.string({ unit: 'binary', maxLength: 4 });

@@ -1,5 +1,11 @@
-// A small, independent MIME reader for the tests: unfolds headers, decodes
-// RFC 2047 encoded words and quoted-printable / base64 bodies.
+// A small MIME reader for what this package sends: unfolds headers, decodes
+// RFC 2047 UTF-8 encoded words and quoted-printable / base64 bodies. The demo
+// prints received messages with it and the tests use it as an oracle written
+// independently of the composer (src/), which is why it is not part of the
+// package: a reader the product shipped would have to handle any charset and
+// any MIME structure, and the tests would lose their independent check. It
+// throws on anything the composer never produces (incomplete UTF-8, an
+// unknown transfer encoding), so a composer bug fails loudly.
 
 export interface ParsedMessage {
   headers: [string, string][];
