@@ -7,6 +7,7 @@ import {
   openSettingsStore,
   parseSettingsForm,
   SETTINGS_FORM_FIELDS,
+  SMTP_AUTH_MECHANISMS,
   TIMEOUT_CHOICES,
   validateSettings,
   type SystemMailSettings,
@@ -79,6 +80,35 @@ describe('settings properties', () => {
     (value) => {
       const result = validateSettings(value, context);
       expect(typeof result.ok).toBe('boolean');
+    },
+  );
+
+  // Objects as an API caller or a hand-edited JSON file would give them: any
+  // mix of both methods' fields, OAuth on or off. Accepted settings never
+  // carry the other method's fields (they are refused, never stripped).
+  const authObject = fc.record(
+    {
+      method: fc.constantFrom('none', 'smtp-auth', 'pop-before-smtp', 'both'),
+      mechanism: fc.constantFrom(...SMTP_AUTH_MECHANISMS),
+      account: fc.constantFrom('sys', ''),
+      password: fc.constantFrom('pw', ''),
+      waitSeconds: fc.integer({ min: -1, max: 11 }),
+      pop: fc.record({ host: fc.constantFrom('pop.example.com', ''), account: fc.constant('popper'), password: fc.constant('pop-pw') }, { requiredKeys: [] }),
+    },
+    { requiredKeys: [] },
+  );
+  test.prop([authObject, fc.boolean(), fc.constantFrom('google-main', 'ms')])(
+    'settings objects with any mix of SMTP AUTH and POP before SMTP fields are accepted only when exclusive',
+    (auth, oauth, client) => {
+      const input = {
+        use: true,
+        address: 'system@example.com',
+        server: { type: 'dedicated', oauth: oauth ? { enabled: true, client } : { enabled: false }, smtp: { host: 'smtp.example.com' }, auth },
+      };
+      const result = validateSettings(input, context);
+      if (result.ok) assertExclusive(result.settings);
+      const carriesBoth = Object.keys(auth).some((k) => ['mechanism', 'account', 'password'].includes(k)) && Object.keys(auth).some((k) => ['waitSeconds', 'pop'].includes(k));
+      if (carriesBoth) expect(result.ok).toBe(false);
     },
   );
 
