@@ -14,6 +14,7 @@ import {
   createSystemMailer,
   SystemMailConfigError,
   SystemMailOAuthError,
+  type AccessTokenSource,
   type SettingsStore,
   type SystemMailer,
   type SystemMailTranscriptEntry,
@@ -242,6 +243,33 @@ describe('OAuth end to end: concurrency', () => {
     expect(results.every((r) => r.accepted.length === 1)).toBe(true);
     expect(w.oauth.refreshCount).toBe(1);
     expect(w.smtp.messages).toHaveLength(20);
+  });
+
+  it('a send refused after another one already refreshed the token reuses that token instead of refreshing again', async () => {
+    const w = await world('google');
+    await registerClient(w, 'google');
+    await saveForm(w, 'google');
+    await authorize(w, 'google');
+    w.oauth.expireAccessTokens();
+    const provider = createOAuthTokenProvider(w.store, { now: w.clock.now });
+    // The late send took its token before the refresh and is refused only after the refresh is over.
+    const stale = await provider.getAccessToken();
+    const late: AccessTokenSource = {
+      getAccessToken: () => Promise.resolve(stale),
+      forceRefresh: (refused) => provider.forceRefresh(refused),
+      invalidate: (refused) => provider.invalidate(refused),
+    };
+    const early = createSystemMailer({ store: w.store, tls: TLS, tokenProvider: provider });
+    expect((await early.send(PHONE_MEMO)).accepted).toEqual([PHONE_MEMO.to]);
+    expect(w.oauth.refreshCount).toBe(1);
+    const result = await createSystemMailer({ store: w.store, tls: TLS, tokenProvider: late }).send(PHONE_MEMO);
+    expect(result.accepted).toEqual([PHONE_MEMO.to]);
+    expect(result.transcript.some((e) => e.protocol === 'mailer' && e.text.includes('refreshing'))).toBe(true);
+    expect(w.oauth.refreshCount).toBe(1);
+    expect(w.smtp.messages).toHaveLength(2);
+    // Without a refused token to compare, forceRefresh still refreshes.
+    await provider.forceRefresh();
+    expect(w.oauth.refreshCount).toBe(2);
   });
 });
 

@@ -14,8 +14,17 @@ export interface AccessToken {
 export interface AccessTokenSource {
   /** A token believed to be valid (refreshed by the source when it is about to expire). */
   getAccessToken(): Promise<AccessToken>;
-  /** A newly refreshed token, whatever the current one's expiry: used once after the server refused a token. */
-  forceRefresh(): Promise<AccessToken>;
-  /** Marks the token last handed out as refused by a server, when the source tracks that. */
-  invalidate?(): void;
+  /**
+   * A newly refreshed token, whatever the current one's expiry: used once after the server refused a token.
+   *
+   * @param refused - the token the server refused. A source that already holds another one (a simultaneous
+   *   send refreshed it meanwhile) may return that instead of refreshing again.
+   */
+  forceRefresh(refused?: AccessToken): Promise<AccessToken>;
+  /**
+   * Marks a token as refused by a server, when the source tracks that.
+   *
+   * @param refused - the refused token; default the one last handed out.
+   */
+  invalidate?(refused?: AccessToken): void;
 }

@@ -76,9 +76,10 @@ async function authenticateWithToken(client: SmtpClient, request: SmtpSessionReq
   } catch (error) {
     if (!(error instanceof SmtpAuthError) || !tokenMayBeStale(error)) throw error;
   }
-  tokens.invalidate?.();
+  tokens.invalidate?.(first);
   request.onTranscript({ protocol: 'mailer', direction: 'info', text: 'the server refused the access token; refreshing it and trying once more' });
-  const second = await token(() => tokens.forceRefresh());
+  // Naming the refused token lets simultaneous sends refused alike share one refresh, however late they are refused.
+  const second = await token(() => tokens.forceRefresh(first));
   let session = client;
   if (session.closed) session = await connect(request);
   try {

@@ -40,10 +40,19 @@ export interface OAuthTokenProvider {
    * @throws SystemMailDeliveryError (phase `oauth`, transient) when the token endpoint is unreachable; the status is kept.
    */
   getAccessToken(): Promise<OAuthAccessToken>;
-  /** Marks the current access token as refused (e.g. the SMTP server answered 535), so the next call refreshes. */
-  invalidate(): void;
-  /** Refreshes now, whatever the stored token's expiry (joining a refresh already in flight). */
-  forceRefresh(): Promise<OAuthAccessToken>;
+  /**
+   * Marks an access token as refused (e.g. the SMTP server answered 535), so the next call refreshes.
+   *
+   * @param refused - the refused token; default the one last handed out.
+   */
+  invalidate(refused?: Pick<OAuthAccessToken, 'token'>): void;
+  /**
+   * Refreshes now, whatever the stored token's expiry (joining a refresh already in flight).
+   *
+   * @param refused - the token a server refused: when the store already holds another live one (a simultaneous
+   *   caller refreshed it), that one is returned without a new refresh.
+   */
+  forceRefresh(refused?: Pick<OAuthAccessToken, 'token'>): Promise<OAuthAccessToken>;
 }
 
 class AccessToken implements OAuthAccessToken {
@@ -115,13 +124,17 @@ export function createOAuthTokenProvider(store: SettingsStore, options: OAuthTok
     return account.state?.status === 'authorized' && token !== undefined && token.token !== refused && token.expiresAt - margin > now() ? token : undefined;
   };
 
-  const refresh = async (seen: CurrentOAuthAccount, force: boolean): Promise<OAuthAccessToken> => {
+  // What a refresh may skip: a stale token only ('if-stale'), or any token but the one refused (or, when none is
+  // named, the one the caller saw).
+  type RefreshNeed = 'if-stale' | { readonly refused: string | undefined };
+
+  const refresh = async (seen: CurrentOAuthAccount, need: RefreshNeed): Promise<OAuthAccessToken> => {
     // Another process may have refreshed (and rotated the refresh token) since this one read the file.
     await store.reload();
     const account = await currentOAuthAccount(store);
     if (!sameAccount(account.ref, seen.ref)) throw settingsChanged();
     const alreadyFresh = usable(account);
-    if (alreadyFresh !== undefined && (!force || alreadyFresh.token !== tokenOf(seen)?.token)) return alreadyFresh;
+    if (alreadyFresh !== undefined && (need === 'if-stale' || alreadyFresh.token !== (need.refused ?? tokenOf(seen)?.token))) return alreadyFresh;
     const refreshToken = requireRefreshToken(account);
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: account.client.clientId });
     if (account.client.clientSecret !== undefined && account.client.clientSecret !== '') form.set('client_secret', account.client.clientSecret);
@@ -168,11 +181,11 @@ export function createOAuthTokenProvider(store: SettingsStore, options: OAuthTok
     return new AccessToken(answer.tokens.accessToken, username, expiresAt);
   };
 
-  const shared = (account: CurrentOAuthAccount, force: boolean): Promise<OAuthAccessToken> => {
+  const shared = (account: CurrentOAuthAccount, need: RefreshNeed): Promise<OAuthAccessToken> => {
     const key = refreshKey(store, account);
     const inFlight = refreshesInFlight.get(key);
     if (inFlight !== undefined) return inFlight;
-    const started = refresh(account, force).finally(() => refreshesInFlight.delete(key));
+    const started = refresh(account, need).finally(() => refreshesInFlight.delete(key));
     refreshesInFlight.set(key, started);
     return started;
   };
@@ -181,15 +194,18 @@ export function createOAuthTokenProvider(store: SettingsStore, options: OAuthTok
     async getAccessToken() {
       const account = await currentOAuthAccount(store);
       requireRefreshToken(account);
-      return handOut(usable(account) ?? (await shared(account, false)));
+      return handOut(usable(account) ?? (await shared(account, 'if-stale')));
     },
-    invalidate() {
-      refused = handedOut;
+    invalidate(token) {
+      refused = token?.token ?? handedOut;
     },
-    async forceRefresh() {
+    async forceRefresh(token) {
       const account = await currentOAuthAccount(store);
       requireRefreshToken(account);
-      return handOut(await shared(account, true));
+      // A send refused after a simultaneous one already replaced the token needs no refresh of its own.
+      const current = token === undefined ? undefined : usable(account);
+      if (current !== undefined && current.token !== token?.token) return handOut(current);
+      return handOut(await shared(account, { refused: token?.token }));
     },
   };
 }
