@@ -1,6 +1,8 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { tlsFixtures } from '@sysmail/test-servers';
 import { EXIT, main } from '../scripts/smtp-probe.js';
@@ -152,4 +154,66 @@ describe('smtp-probe', () => {
     expect(code).toBe(EXIT.auth);
     expect(`${out}\n${err}`).not.toContain('wrong-password');
   });
+});
+
+describe('smtp-probe and the standalone fake server, run as the issue and README write them', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+  /**
+   * Runs tsx from the repository root as `npx tsx …` does (the same bin, without npx's start-up),
+   * with no --conditions flag: the root tsconfig's `paths` map @sysmail/* to sources.
+   */
+  function npxTsx(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(join(root, 'node_modules/.bin/tsx'), args, { cwd: root, timeout: 20_000, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+      );
+    });
+  }
+
+  test('plain npx tsx resolves every @sysmail package to its sources, whether or not dist/ was built', async () => {
+    const names = ['sasl', 'wire', 'smtp-client', 'pop3-client', 'test-servers'];
+    const script = `for (const n of ${JSON.stringify(names)}) console.log(import.meta.resolve('@sysmail/' + n));`;
+    const { code, stdout } = await npxTsx(['--input-type=module', '-e', script]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual(names.map((n) => expect.stringMatching(new RegExp(`/(packages/)?${n}/src/index\\.ts$`))));
+  }, 30_000);
+
+  test('smtp-probe sends through `smtp-server.ts --starttls --auth PLAIN,CRAM-MD5 --user u:p`', async () => {
+    let child: ChildProcess | undefined;
+    onCleanup(() => {
+      if (child?.exitCode === null) child.kill('SIGKILL');
+    });
+    // The README's --port 2525, made 0 so the test never collides: the bin prints the port it got.
+    child = spawn(join(root, 'node_modules/.bin/tsx'), ['test-servers/bin/smtp-server.ts', '--port', '0', '--starttls', '--auth', 'PLAIN,CRAM-MD5', '--user', 'u:p'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child?.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+        if (found) resolve(Number(found[1]));
+      });
+      child?.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child?.once('exit', () => reject(new Error(`smtp-server exited early:\n${output}`)));
+    });
+    for (const mechanism of ['PLAIN', 'CRAM-MD5']) {
+      const sent = await npxTsx(
+        ['packages/smtp-client/scripts/smtp-probe.ts', '--host', '127.0.0.1', '--port', String(port), '--starttls', '--ca', caFile,
+          '--auth', mechanism, '--user', 'u', '--password-env', 'SMTP_PASSWORD', '--from', 'a@example.com', '--to', 'b@example.com', '--send'],
+        { SMTP_PASSWORD: 'p' },
+      );
+      expect(sent.stdout).toMatch(/Greeting: 220/);
+      expect(sent.stdout).toMatch(/TLS: TLSv1\.\d .*verified/);
+      expect(sent.stdout).toContain(`Authenticated as u with ${mechanism}.`);
+      expect(sent.stdout).toMatch(/Sent: 250/);
+      expect(sent.code).toBe(EXIT.ok);
+    }
+    const checked = await npxTsx(['packages/smtp-client/scripts/smtp-probe.ts', '--host', '127.0.0.1', '--port', String(port), '--starttls', '--ca', caFile, '--check']);
+    expect(checked.stdout).toMatch(/\[finding\] clear-text AUTH before TLS/);
+    expect(checked.code).toBe(EXIT.findings);
+    expect(output).toMatch(/message from <a@example\.com> to <b@example\.com>/);
+  }, 60_000);
 });
