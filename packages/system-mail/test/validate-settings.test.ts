@@ -254,6 +254,12 @@ describe('validateSettings: OAuth', () => {
     expect(s.server.type === 'dedicated' && s.server.smtp).toEqual({ host: 'smtp.gmail.com', port: 465, encryption: 'tls', timeoutSeconds: 60 });
   });
 
+  it('sets server, port and encryption from the Exchange Online preset, keeping only the timeout', () => {
+    const exchange = { id: 'exo', provider: 'microsoft', clientId: 'exo-client', tenant: 'contoso.onmicrosoft.com' } as const;
+    const s = accepted(validateSettings(withOAuth({ enabled: true, client: 'exo' }), { ...context, oauthClients: [...context.oauthClients, exchange] }));
+    expect(s.server.type === 'dedicated' && s.server.smtp).toEqual({ host: 'smtp.office365.com', port: 587, encryption: 'starttls', timeoutSeconds: 60 });
+  });
+
   it("uses the client's overrides over the Exchange Online preset", () => {
     const s = accepted(validateSettings(withOAuth({ enabled: true, client: 'ms' }), context));
     expect(s.server.type === 'dedicated' && s.server.smtp).toEqual({ host: 'smtp.test.invalid', port: 2587, encryption: 'starttls', timeoutSeconds: 60 });
