@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +138,7 @@ describe('pop3-probe', () => {
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       execFile(
         'npx',
-        ['tsx', '--conditions=@sysmail/source', 'packages/pop3-client/scripts/pop3-probe.ts', '--host', '127.0.0.1', '--port', String(server.port)],
+        ['tsx', 'packages/pop3-client/scripts/pop3-probe.ts', '--host', '127.0.0.1', '--port', String(server.port)],
         { cwd: root, timeout: 15_000 },
         (error, stdout) => resolve({ code: error === null ? 0 : (error.code as number | null), stdout }),
       );
@@ -143,4 +146,48 @@ describe('pop3-probe', () => {
     expect(result.stdout).toMatch(/Greeting: \+OK/);
     expect(result.code).toBe(EXIT.ok);
   });
+});
+
+describe('pop3-probe and the standalone fake server, run as issue 4 and the README write them', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  let child: ChildProcess | undefined;
+  let mbox: string | undefined;
+  afterEach(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+    if (mbox !== undefined) rmSync(mbox, { recursive: true, force: true });
+  });
+
+  it('pop3-probe logs in with APOP and lists and retrieves from `pop3-server.ts --apop --user u:p --mbox DIR`', async () => {
+    mbox = mkdtempSync(join(tmpdir(), 'pop3-probe-mbox-'));
+    writeFileSync(join(mbox, '1.eml'), 'Subject: first\r\n\r\n.a dotted first line\r\n');
+    // The README's --port 2110, made 0 so the test never collides: the bin prints the port it got.
+    // Plain tsx from the root, as `npx tsx` runs it, with no --conditions flag.
+    child = spawn(join(root, 'node_modules/.bin/tsx'), ['test-servers/bin/pop3-server.ts', '--port', '0', '--apop', '--user', 'u:p', '--mbox', mbox], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child?.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+        if (found) resolve(Number(found[1]));
+      });
+      child?.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child?.once('exit', () => reject(new Error(`pop3-server exited early:\n${output}`)));
+    });
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(
+        join(root, 'node_modules/.bin/tsx'),
+        ['packages/pop3-client/scripts/pop3-probe.ts', '--host', '127.0.0.1', '--port', String(port), '--user', 'u', '--password-env', 'POP_PASSWORD', '--apop', '--list', '--retr', '1'],
+        { cwd: root, timeout: 20_000, env: { ...process.env, POP_PASSWORD: 'p' } },
+        (error, stdout) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout }),
+      );
+    });
+    expect(result.stdout).toMatch(/Greeting: \+OK .*<[^>]+@[^>]+>/);
+    expect(result.stdout).toContain('C: APOP u <redacted>');
+    expect(result.stdout).toMatch(/Mailbox: 1 message/);
+    expect(result.stdout).toContain('| .a dotted first line');
+    expect(result.code).toBe(EXIT.ok);
+  }, 60_000);
 });
