@@ -18,6 +18,11 @@ export interface AuthChannel {
   send(line: string, redacted: string): Promise<void>;
   /** Reads the next reply, its 334 challenges shown redacted in the transcript. */
   readReply(): Promise<SmtpReply>;
+  /**
+   * Scrubs the transcript's secrets out of a text.
+   * @param text - text from the server that an error will carry
+   */
+  scrub(text: string): string;
 }
 
 /** How an exchange ended when it did not throw. */
@@ -85,7 +90,8 @@ export async function runSaslExchange(channel: AuthChannel, mechanism: SaslClien
       }
       return { reply };
     }
-    const oauthError = mechanism.serverError;
+    // A server may quote the token it refused in its JSON error, which the error shows.
+    const oauthError = mechanism.serverError === undefined ? undefined : scrubStrings(mechanism.serverError, channel.scrub);
     throw new SmtpAuthError(`The server refused ${name} authentication: ${summarizeReply(reply)}.${authAdvice(reply, oauthError)}`, {
       reply,
       mechanism: name,
@@ -106,6 +112,15 @@ function takeDataWithSuccess(mechanism: SaslClientMechanism, reply: SmtpReply): 
   const text = reply.text.trim();
   if (text === '' || !BASE64.test(text)) return;
   mechanism.respond(new Uint8Array(Buffer.from(text, 'base64')));
+}
+
+function scrubStrings<T>(value: T, scrub: (text: string) => string): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => scrubStrings(item, scrub)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item, scrub)])) as T;
+  }
+  return value;
 }
 
 /** An authentication failure after which the session cannot be trusted: the client closes it. */

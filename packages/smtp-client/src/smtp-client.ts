@@ -461,6 +461,7 @@ export class SmtpClient {
           return this.#step('auth', this.#timeouts.command, () => this.#writeLines('auth', [line], [redacted]));
         },
         readReply: () => this.#readStep('auth', this.#timeouts.command, true),
+        scrub: (text) => this.#transcript.scrub(text),
       },
       mechanism,
     );

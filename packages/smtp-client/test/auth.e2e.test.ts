@@ -49,6 +49,16 @@ describe('authenticate', () => {
     expect(sink.text()).not.toContain(token);
   });
 
+  test('redacts the token when the XOAUTH2 JSON error quotes it back', async () => {
+    const token = 'ya29.quoted-token';
+    const verifyToken = (_user: string, t: string) => ({ error: { status: '401', detail: `token ${t} has expired` } });
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['XOAUTH2'], verifyToken } });
+    const client = await connectTo(server, { security: 'tls' });
+    const error = await failure(client.authenticate({ username: 'alice@example.com', accessToken: token }));
+    expect(error.message).toContain('token <redacted> has expired');
+    expect(JSON.stringify((error as SmtpAuthError).oauthError)).not.toContain(token);
+  });
+
   test('keeps the XOAUTH2 JSON error on the error after answering it with an empty line', async () => {
     const oauthError = { status: '401', schemes: 'Bearer', scope: 'https://mail.google.com/' };
     const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['XOAUTH2'], verifyToken: () => ({ error: oauthError }) } });
