@@ -15,7 +15,7 @@ import {
 } from '@sysmail/test-servers';
 import { createSystemMailer } from '../src/mailer/create-system-mailer.js';
 import type { SystemMailTranscriptEntry } from '../src/mailer/mailer-types.js';
-import { beginAuthorization, completeAuthorization } from '../src/oauth/authorization-flow.js';
+import { authorizeInteractively } from '../src/oauth/interactive-authorization.js';
 import { openSettingsStore, type SettingsStore } from '../src/settings-store.js';
 import { decodeBody, decodeUnstructured, header, splitMessage } from './mime-decoder.js';
 
@@ -146,7 +146,8 @@ async function main(): Promise<void> {
     }, smtps);
 
     // (4) OAuth (Gmail-style XOAUTH2) with the fake OAuth server: register the
-    // client, save, sign in (the fake provider consents at once), send.
+    // client, save, sign in as `system-mail authorize` does (the fake provider
+    // consents at once and redirects to the loopback listener), send.
     const oauth = await startFakeOAuthServer({ account: ADDRESS });
     closers.push(() => oauth.close());
     oauth.registerClient({ clientId: 'garoon-demo', clientSecret: 'demo-client-secret', redirectUris: ['http://127.0.0.1/'], flavour: 'google' });
@@ -171,11 +172,15 @@ async function main(): Promise<void> {
     };
     await run('(4) OAuth（Gmail、XOAUTH2、TLSを使用する: 自動設定）', store, oauthSettings, gmail, async () => {
       const before = (await store.describe())?.oauth;
-      const authorization = await beginAuthorization(store, 'google');
-      // The fake provider consents at once: following its redirect plays the administrator's browser.
-      const redirect = await fetch(authorization.url, { redirect: 'manual' });
-      await completeAuthorization(store, redirect.headers.get('location') ?? '');
-      console.log(`  OAuth認可: ${before?.label.ja} → [${before?.signIn?.label}] → ${(await store.describe())?.oauth.label.ja}`);
+      const done = await authorizeInteractively(store, 'google', {
+        presentUrl: async (url) => {
+          const redirectUri = new URL(url).searchParams.get('redirect_uri');
+          console.log(dim(`  sign-in URL opened; the provider redirects the browser to ${redirectUri}`));
+          // Following the fake provider's redirect plays the administrator's browser.
+          await (await fetch(url)).text();
+        },
+      });
+      console.log(`  OAuth認可: ${before?.label.ja} → [${before?.signIn?.label}] → ${(await store.describe())?.oauth.label.ja} (${done.account})`);
     });
 
     console.log(`\n${bold('完了 / done')} in ${((Date.now() - begun) / 1000).toFixed(1)} s — passwords and tokens appear only as <redacted>.`);
