@@ -25,7 +25,7 @@ describe('fake POP3 server: standalone bin', () => {
     // Port 0: the kernel picks a free port and the bin prints it.
     const child = spawn(
       join(root, 'node_modules/.bin/tsx'),
-      ['--conditions', '@sysmail/source', 'test-servers/bin/pop3-server.ts', '--port', '0', '--apop', '--user', 'u:s3cret', '--mbox', mbox],
+      ['test-servers/bin/pop3-server.ts', '--port', '0', '--apop', '--user', 'u:s3cret', '--mbox', mbox],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(child);

@@ -17,7 +17,7 @@ describe('fake SMTP server: standalone bin', () => {
     // Port 0: the kernel picks a free port and the bin prints it on its first line.
     const child = spawn(
       join(root, 'node_modules/.bin/tsx'),
-      ['--conditions', '@sysmail/source', 'test-servers/bin/smtp-server.ts', '--port', '0', '--auth', 'PLAIN,CRAM-MD5', '--user', 'u:s3cret', '--chunking', '--size', '1000'],
+      ['test-servers/bin/smtp-server.ts', '--port', '0', '--auth', 'PLAIN,CRAM-MD5', '--user', 'u:s3cret', '--chunking', '--size', '1000'],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(child);
