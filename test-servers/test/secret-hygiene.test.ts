@@ -102,5 +102,6 @@ describe('the secret-hygiene check', () => {
     expect(takeSecretLeaks().map((leak) => leak.source)).toEqual(['error']);
     console.info(`debug again: ${SMTP_PASSWORD}`);
     expect(takeSecretLeaks().map((leak) => leak.source)).toEqual(['console']);
+    expect(() => allowSecretIn('error', ' ')).toThrow(/needs the reason/);
   });
 });

@@ -51,7 +51,8 @@ installTestSecretSink({
   register(kind, value) {
     if (!secrets.has(value)) secrets.set(value, kind);
   },
-  allow(source) {
+  allow(source, reason) {
+    if (reason.trim() === '') throw new Error(`allowSecretIn('${source}') needs the reason the secret is allowed there.`);
     skipped.add(source);
   },
 });
