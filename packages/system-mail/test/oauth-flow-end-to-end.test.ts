@@ -286,6 +286,19 @@ describe('OAuth end to end: details', () => {
     expect(w.smtp.sessions.map((s) => s.mechanism)).toEqual(['OAUTHBEARER']);
     expect(w.smtp.sessions[0]).toMatchObject({ secure: true, authenticatedAs: ADDRESS });
     expect(result.transcript.some((e) => e.protocol === 'mailer' && e.text.includes('refreshing'))).toBe(true);
+    // The JSON error challenge, the empty answer, 535, then the same session signs in with the new token.
+    const lines = result.transcript.map((e) => `${e.protocol} ${e.direction} ${e.text}`).join('\n');
+    expect(lines).toMatch(
+      /smtp client AUTH OAUTHBEARER <redacted>\nsmtp server 334 <redacted>\nsmtp client <redacted>\nsmtp server 535 [^\n]*\nmailer info [^\n]*refreshing[^\n]*\nsmtp client AUTH OAUTHBEARER <redacted>\nsmtp server 235 /,
+    );
+
+    // testConnection() takes the same path: refused token, one refresh, signed in, nothing sent.
+    w.oauth.expireAccessTokens();
+    const check = await w.mailer().testConnection();
+    expect(check.ok).toBe(true);
+    expect(w.oauth.refreshCount).toBe(2);
+    expect(check.transcript.some((e) => e.protocol === 'mailer' && e.text.includes('refreshing'))).toBe(true);
+    expect(w.smtp.messages).toHaveLength(1);
   });
 
   it('saving another address or another OAuth client makes it 要認可 again and drops the tokens; the timeout does not', async () => {
