@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tlsFixtures } from '@sysmail/test-servers';
 import { SystemMailConfigError, SystemMailDeliveryError, SystemMailDisabledError } from '../src/errors.js';
 import { createSystemMailer } from '../src/mailer/create-system-mailer.js';
@@ -314,6 +314,39 @@ describe('POP before SMTP', () => {
     expect((error as SystemMailDeliveryError).messages.en).toContain('nothing was sent');
     expect(pop.sessions[0]?.quitAt).toBeDefined();
     expect(smtp.sessions).toHaveLength(0);
+  });
+
+  it('turns an abort during the POP login or the SMTP session into a delivery error saying nothing was sent', async () => {
+    const silentPop = await popServer({ script: [{ command: 'CONNECT', action: 'silent' }] });
+    const silentSmtp = await smtpServer({ script: [{ command: 'CONNECT', action: 'silent' }] });
+    const popStore = (await tempStore()).store;
+    const smtpStore = (await tempStore()).store;
+    await save(
+      popStore,
+      dedicated(silentSmtp.port, {}, {
+        method: 'pop-before-smtp',
+        waitSeconds: 0,
+        pop: { host: '127.0.0.1', port: silentPop.port, tls: false, apop: false, account: POP_USER, password: POP_PASSWORD, timeoutSeconds: 60 },
+      }),
+    );
+    await save(smtpStore, dedicated(silentSmtp.port, { timeoutSeconds: 60 }));
+    const popAbort = new AbortController();
+    const smtpAbort = new AbortController();
+    const popSend = failure(createSystemMailer({ store: popStore, signal: popAbort.signal }).send(PHONE_MEMO));
+    const smtpSend = failure(createSystemMailer({ store: smtpStore, signal: smtpAbort.signal }).send(PHONE_MEMO));
+    // Abort once each server holds the connection, waiting for a greeting that never comes.
+    await vi.waitFor(() => expect(silentPop.sessions).toHaveLength(1));
+    popAbort.abort();
+    await vi.waitFor(() => expect(silentSmtp.sessions).toHaveLength(1));
+    smtpAbort.abort();
+    const [popError, smtpError] = await Promise.all([popSend, smtpSend]);
+    expect(popError).toMatchObject({ name: 'SystemMailDeliveryError', phase: 'pop-before-smtp', transient: false });
+    expect((popError as SystemMailDeliveryError).messages.ja).toContain('中止');
+    expect((popError as SystemMailDeliveryError).messages.en).toContain('aborted');
+    expect(smtpError).toMatchObject({ name: 'SystemMailDeliveryError', transient: false });
+    expect((smtpError as SystemMailDeliveryError).messages.en).toContain('aborted');
+    // The POP login never completed, so no SMTP session was opened for it.
+    expect(silentSmtp.sessions).toHaveLength(1);
   });
 
   it('also reports an abort when an injected sleep returns without looking at the signal', async () => {
