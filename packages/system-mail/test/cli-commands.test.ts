@@ -246,6 +246,24 @@ describe('system-mail test / send', () => {
     expect(refused.err).toContain('550 5.7.1 Sender refused');
   });
 
+  it('sends through a mail feature server with the account from --account and its password from SYSMAIL_ACCOUNT_PASSWORD', async () => {
+    const smtp = await smtpServer({ starttls: true, auth: { mechanisms: ['CRAM-MD5'], users: { [SMTP_USER]: SMTP_PASSWORD }, required: true } });
+    const { path } = await tempStore();
+    const add = ['servers', 'add', '--id', 'mx', '--name', 'Main', '--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--encryption', 'starttls', '--timeout', '20', '--smtp-auth'];
+    expect((await cli(path, add)).code).toBe(0);
+    const select = ['set', '--address', ADDRESS, '--server-type', 'mail-feature', '--server-id', 'mx', '--account', SMTP_USER];
+    const missing = await cli(path, select);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('server.password');
+    const saved = await cli(path, select, { env: { SYSMAIL_ACCOUNT_PASSWORD: SMTP_PASSWORD } });
+    expect(saved).toMatchObject({ code: 0, err: '' });
+    const sent = await cli(path, ['send', '--to', 'tanaka@example.org', '--subject', '電話メモ', '--text', '折り返しお願いします。']);
+    expect(sent.code).toBe(0);
+    expect(smtp.sessions.at(-1)).toMatchObject({ secure: true, mechanism: 'CRAM-MD5', authenticatedAs: SMTP_USER });
+    expect(smtp.messages).toHaveLength(1);
+    expect(saved.out + sent.out + sent.err).not.toContain(SMTP_PASSWORD);
+  });
+
   it('exits 1 when the account is set to not in use', async () => {
     const { path } = await tempStore();
     await cli(path, ['set', '--address', ADDRESS, '--smtp-host', '127.0.0.1', '--no-use']);
