@@ -111,6 +111,18 @@ describe('SMTP AUTH', () => {
     expectNoSecret(result.transcript, [SMTP_PASSWORD]);
   });
 
+  it('never falls back to another mechanism when the server does not offer the chosen one', async () => {
+    const smtp = await smtpServer({ auth: { mechanisms: ['PLAIN', 'LOGIN'], users } });
+    const { store } = await tempStore();
+    await save(store, dedicated(smtp.port, {}, { method: 'smtp-auth', mechanism: 'CRAM-MD5', account: SMTP_USER, password: SMTP_PASSWORD }));
+    const error = await failure(createSystemMailer({ store }).send(PHONE_MEMO));
+    expect(error).toMatchObject({ name: 'SystemMailDeliveryError', phase: 'auth', transient: false });
+    expect((error as SystemMailDeliveryError).messages.ja).toContain('SMTP認証方式');
+    // The password would have crossed the plaintext link with PLAIN or LOGIN.
+    expect(smtp.sessions[0]?.commands.some((c) => c.startsWith('AUTH'))).toBe(false);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
   it('reports a refused password as a permanent auth failure naming the fields to check', async () => {
     const smtp = await smtpServer({ auth: { mechanisms: ['CRAM-MD5'], users: { [SMTP_USER]: 'another-password' } } });
     const { store } = await tempStore();
