@@ -26,6 +26,7 @@ describe('fragmented and slow servers', () => {
     ['split at odd offsets', { splitAt: [1, 2, 5, 17] }],
     ['one byte per segment', { chunkSize: 1 }],
     ['dripping bytes', { dripMs: 1 }],
+    ['a delay before each response', { delayMs: 20 }],
   ] as const) {
     it(`parses everything when the server sends ${name}`, async () => {
       const { client } = await loggedIn({ faults });
@@ -106,6 +107,13 @@ describe('deadlines', () => {
     const error = await failure(pop.connect(server, { timeouts: { greeting: 150 } }));
     expect(error).toBeInstanceOf(Pop3TimeoutError);
     expect(error).toMatchObject({ phase: 'greeting' });
+  });
+
+  it('greeting: the deadline is total, so a server dripping one byte every 50 ms still times out', async () => {
+    const server = await pop.start({ faults: { dripMs: 50 } });
+    const error = await failure(pop.connect(server, { timeouts: { greeting: 300 } }));
+    expect(error).toBeInstanceOf(Pop3TimeoutError);
+    expect(error).toMatchObject({ phase: 'greeting', transient: true });
   });
 
   it('greeting: a -ERR greeting is refused', async () => {

@@ -50,6 +50,20 @@ describe('STLS', () => {
     expect((error as Error).message).toMatch(/another name/);
     expect(server.logins).toEqual([]);
   });
+
+  for (const [name, certificate, pattern] of [
+    ['an unknown CA', tlsFixtures.unknownCa, /trusted|self-signed|issuer/i],
+    ['an expired certificate', tlsFixtures.expired, /expired/i],
+  ] as const) {
+    it(`rejects ${name} after STLS, never logging in`, async () => {
+      const server = await pop.start({ stls: true, certificate });
+      const error = await failure(pop.connect(server, { security: 'starttls' }));
+      expect(error).toBeInstanceOf(Pop3ConnectionError);
+      expect(error).toMatchObject({ kind: 'tls', phase: 'stls', transient: false });
+      expect((error as Error).message).toMatch(pattern);
+      expect(server.logins).toEqual([]);
+    });
+  }
 });
 
 describe('implicit TLS', () => {
