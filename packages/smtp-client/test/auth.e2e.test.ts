@@ -107,12 +107,20 @@ describe('authenticate', () => {
     expect(sink.text()).toContain('server: 501 5.5.2 Cannot decode <redacted>');
   });
 
-  test('454 is a transient auth error', async () => {
-    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply: '454 4.7.0 Temporary authentication failure' }] });
+  test.each([
+    ['454 4.7.0 Temporary authentication failure', true, /temporary/],
+    ['530 5.7.0 Must issue a STARTTLS command first', false, /requires TLS/],
+    ['534 5.7.9 Authentication mechanism is too weak', false, /stronger mechanism/],
+    ['535 5.7.8 Authentication credentials invalid', false, /username and password/],
+  ])('%s is an SmtpAuthError, transient %s, with advice', async (reply, transient, advice) => {
+    const server = await fakeServer({ implicitTls: true, auth: { mechanisms: ['PLAIN'], users }, script: [{ command: 'AUTH', reply }] });
     const client = await connectTo(server, { security: 'tls' });
     const error = await failure(client.authenticate({ username: 'alice', password }));
     expect(error).toBeInstanceOf(SmtpAuthError);
-    expect(error.transient).toBe(true);
+    expect(error.phase).toBe('auth');
+    expect(error.transient).toBe(transient);
+    expect(error.reply?.code).toBe(Number(reply.slice(0, 3)));
+    expect(error.message).toMatch(advice);
   });
 
   test('refuses PLAIN and LOGIN over plaintext before sending anything, unless allowed', async () => {
