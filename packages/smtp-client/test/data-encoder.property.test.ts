@@ -66,3 +66,37 @@ test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])('BDAT output is t
 test.prop([messageArb])('normalisedSize is the size of the CRLF-normalised message', (message) => {
   expect(normalisedSize(message)).toBe(normalise(message).length);
 });
+
+/**
+ * Mostly clean CRLF text, where the encoder skips whole words and hands chunks
+ * back unchanged, with a few bytes that need it (a bare CR or LF, a leading dot,
+ * 8-bit bytes) at any position, placed at any alignment in its buffer.
+ */
+const mostlyCleanArb = fc
+  .record({
+    lines: fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '.', '\t'), maxLength: 90 }), { minLength: 1, maxLength: 40 }),
+    edits: fc.array(fc.record({ at: fc.nat(), byte: fc.constantFrom(0x0d, 0x0a, 0x2e, 0xe9) }), { maxLength: 3 }),
+    offset: fc.nat({ max: 7 }),
+  })
+  .map(({ lines, edits, offset }) => {
+    const clean = Buffer.from(lines.join('\r\n'), 'latin1');
+    for (const { at, byte } of edits) if (clean.length > 0) clean[at % clean.length] = byte;
+    const buffer = new Uint8Array(offset + clean.length);
+    buffer.set(clean, offset);
+    return buffer.subarray(offset);
+  });
+
+test.prop([mostlyCleanArb, fc.array(fc.nat(), { maxLength: 6 })])(
+  'mostly clean text, at any alignment and chunking, encodes like the reference in both framings',
+  (message, cuts) => {
+    expect(Buffer.from(encodeAll(chunked(message, cuts), 'bdat')).equals(normalise(message))).toBe(true);
+    expect(unstuff(Buffer.from(encodeAll(chunked(message, cuts), 'data'))).equals(normalise(message))).toBe(true);
+    expect(normalisedSize(message)).toBe(normalise(message).length);
+  },
+);
+
+test.prop([mostlyCleanArb])('a chunk that needs no change is handed back as it is, and one that does is not', (message) => {
+  // A CR ending the chunk is passed on: its LF may start the next one.
+  const decided = message.at(-1) === 0x0d ? message.subarray(0, -1) : message;
+  expect(new DataEncoder('bdat').push(message) === message).toBe(!hasBareCrOrLf(Buffer.from(decided)));
+});

@@ -3,6 +3,9 @@ const LF = 0x0a;
 const DOT = 0x2e;
 const END_OF_DATA = new Uint8Array([DOT, CR, LF]);
 const CRLF = new Uint8Array([CR, LF]);
+const LF_ONLY = new Uint8Array([LF]);
+const EMPTY = new Uint8Array(0);
+const EMPTY_WORDS = new Int32Array(0);
 
 /**
  * How the message is framed: `data` for the DATA command (dot-stuffing and the
@@ -16,12 +19,18 @@ export type DataFraming = 'data' | 'bdat';
  * and the like — can produce an end-of-data sequence the server would read
  * differently from this client (SMTP smuggling). Lines starting with `.` get a
  * second `.` (RFC 5321 §4.5.2) in `data` framing. A CR at the end of one chunk
- * and an LF at the start of the next are one CRLF. Holds nothing but one
- * pending CR between chunks.
+ * and an LF at the start of the next are one CRLF. Holds no bytes between
+ * chunks: a CR ending a chunk is passed on, and its LF added by the next push
+ * (or by `end()`) when the next byte is not one.
+ *
+ * Content that needs no change (CRLF lines, and in `data` framing no line
+ * starting with a dot) is returned as the very chunk pushed, found with a
+ * word-at-a-time scan: most mail is like that, and copying or looping over it
+ * byte by byte would cost more than sending it.
  */
 export class DataEncoder {
   readonly #stuff: boolean;
-  #pendingCr = false;
+  #afterCr = false;
   #atLineStart = true;
   #ended = false;
   #inputBytes = 0;
@@ -43,29 +52,39 @@ export class DataEncoder {
   /**
    * Encodes the next chunk of the message.
    *
-   * @param chunk - message bytes
-   * @returns the bytes to send (possibly empty)
+   * @param chunk - message bytes; when returned unchanged it is the same object, so do not reuse its buffer until sent
+   * @returns the bytes to send (possibly empty, possibly `chunk` itself)
    */
   push(chunk: Uint8Array): Uint8Array {
     if (this.#ended) throw new Error('DataEncoder.push() after end()');
-    this.#inputBytes += chunk.length;
-    // Worst case: every byte is a line end or a leading dot, doubling it; plus a pending CR's pair.
-    const out = new Uint8Array(chunk.length * 2 + 2);
-    let o = 0;
-    let pendingCr = this.#pendingCr;
-    let atLineStart = this.#atLineStart;
+    const length = chunk.length;
+    if (length === 0) return chunk;
+    this.#inputBytes += length;
+    const clean = firstChange(chunk, this.#afterCr, this.#atLineStart, this.#stuff);
+    if (clean === length) {
+      const last = chunk[length - 1] as number;
+      this.#afterCr = last === CR;
+      this.#atLineStart = last === LF;
+      return chunk;
+    }
+    // Worst case after the clean prefix: every byte is a line end or a leading dot, doubling it; plus a CR's missing LF.
+    const out = new Uint8Array(clean + (length - clean) * 2 + 1);
+    out.set(chunk.subarray(0, clean), 0);
+    let o = clean;
+    let afterCr = clean === 0 ? this.#afterCr : chunk[clean - 1] === CR;
+    let atLineStart = clean === 0 ? this.#atLineStart : chunk[clean - 1] === LF;
     const stuff = this.#stuff;
-    for (let i = 0; i < chunk.length; i++) {
+    for (let i = clean; i < length; i++) {
       const byte = chunk[i] as number;
-      if (pendingCr) {
-        out[o++] = CR;
+      if (afterCr) {
+        afterCr = false;
         out[o++] = LF;
         atLineStart = true;
-        pendingCr = false;
         if (byte === LF) continue;
       }
       if (byte === CR) {
-        pendingCr = true;
+        out[o++] = CR;
+        afterCr = true;
       } else if (byte === LF) {
         out[o++] = CR;
         out[o++] = LF;
@@ -76,27 +95,63 @@ export class DataEncoder {
         atLineStart = false;
       }
     }
-    this.#pendingCr = pendingCr;
+    this.#afterCr = afterCr;
     this.#atLineStart = atLineStart;
     return out.subarray(0, o);
   }
 
   /**
-   * Ends the message: flushes a pending CR, adds a CRLF if the message did not
-   * end with a line break, and in `data` framing the terminating `.` line.
+   * Ends the message: completes a CR left by the last chunk, adds a CRLF if the
+   * message did not end with a line break, and in `data` framing the terminating `.` line.
    *
    * @returns the last bytes to send
    */
   end(): Uint8Array {
     if (this.#ended) throw new Error('DataEncoder.end() called twice');
     this.#ended = true;
-    const needsLineEnd = this.#pendingCr || !this.#atLineStart;
-    const tail = this.#stuff ? END_OF_DATA : new Uint8Array(0);
-    const out = new Uint8Array((needsLineEnd ? 2 : 0) + tail.length);
-    if (needsLineEnd) out.set(CRLF, 0);
-    out.set(tail, needsLineEnd ? 2 : 0);
+    const lineEnd = this.#afterCr ? LF_ONLY : this.#atLineStart ? EMPTY : CRLF;
+    const tail = this.#stuff ? END_OF_DATA : EMPTY;
+    const out = new Uint8Array(lineEnd.length + tail.length);
+    out.set(lineEnd, 0);
+    out.set(tail, lineEnd.length);
     return out;
   }
+}
+
+/**
+ * How many leading bytes of `chunk` the encoder may pass on unchanged: the
+ * index of the first 4-byte word (or edge byte) holding a bare CR, a bare LF or,
+ * when stuffing, a dot starting a line — or the length when there is none.
+ * Words without a byte below 14 (so without CR or LF) are skipped whole.
+ */
+function firstChange(chunk: Uint8Array, afterCr: boolean, atLineStart: boolean, stuff: boolean): number {
+  const length = chunk.length;
+  const first = chunk[0] as number;
+  if (afterCr ? first !== LF : stuff && atLineStart && first === DOT) return 0;
+  const head = Math.min(length, (4 - (chunk.byteOffset & 3)) & 3);
+  for (let i = 0; i < head; i++) if (changes(chunk, i, afterCr, stuff)) return i;
+  const words = (length - head) >> 2;
+  // A chunk too short to reach an aligned word has only edge bytes.
+  const view = words === 0 ? EMPTY_WORDS : new Int32Array(chunk.buffer, chunk.byteOffset + head, words);
+  for (let w = 0; w < words; w++) {
+    const word = view[w] as number;
+    // Non-zero exactly when some byte of the word is below 14 (Bit Twiddling Hacks, "haslessthan").
+    if (((word - 0x0e0e0e0e) & ~word & 0x80808080) !== 0) {
+      const at = head + (w << 2);
+      for (let i = at; i < at + 4; i++) if (changes(chunk, i, afterCr, stuff)) return at;
+    }
+  }
+  for (let i = head + (words << 2); i < length; i++) if (changes(chunk, i, afterCr, stuff)) return i;
+  return length;
+}
+
+/** Whether the byte at `i` needs the encoder: a bare CR or LF, or the LF before a dot that must be stuffed. */
+function changes(chunk: Uint8Array, i: number, afterCr: boolean, stuff: boolean): boolean {
+  const byte = chunk[i] as number;
+  if (byte === CR) return i + 1 < chunk.length && chunk[i + 1] !== LF;
+  if (byte !== LF) return false;
+  const previousIsCr = i === 0 ? afterCr : chunk[i - 1] === CR;
+  return !previousIsCr || (stuff && chunk[i + 1] === DOT);
 }
 
 /**
@@ -107,7 +162,14 @@ export class DataEncoder {
  * @returns true when a byte is 0x80 or above
  */
 export function hasEightBitBytes(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return true;
+  const length = bytes.length;
+  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
+  for (let i = 0; i < head; i++) if ((bytes[i] as number) >= 0x80) return true;
+  const words = (length - head) >> 2;
+  // Four bytes at a time: a word has a byte above 0x7f exactly when one of its top bits is set.
+  const view = words === 0 ? EMPTY_WORDS : new Int32Array(bytes.buffer, bytes.byteOffset + head, words);
+  for (let w = 0; w < words; w++) if (((view[w] as number) & 0x80808080) !== 0) return true;
+  for (let i = head + (words << 2); i < length; i++) if ((bytes[i] as number) >= 0x80) return true;
   return false;
 }
 
@@ -119,6 +181,12 @@ export function hasEightBitBytes(bytes: Uint8Array): boolean {
  * @returns the number of octets the server will store
  */
 export function normalisedSize(bytes: Uint8Array): number {
+  const length = bytes.length;
+  if (length > 0 && firstChange(bytes, false, true, false) === length) {
+    // Already CRLF throughout: only a missing final line end is added.
+    const last = bytes[length - 1] as number;
+    return length + (last === LF ? 0 : last === CR ? 1 : 2);
+  }
   let size = 0;
   let previous = -1;
   for (let i = 0; i < bytes.length; i++) {
