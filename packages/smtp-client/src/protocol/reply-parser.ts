@@ -10,6 +10,7 @@ export const MAX_REPLY_LINES = 1000;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const SPACE = 0x20;
 const LINE_START = /^([2-5]\d\d)([ -]|$)/;
 const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
 
@@ -58,6 +59,10 @@ export class ReplyParser {
     let start = 0;
     while (start < bytes.length) {
       const lf = bytes.indexOf(LF, start);
+      if (lf !== -1 && this.#lineBytes === 0 && this.#pending === undefined && this.#takeSimpleLine(bytes, start, lf)) {
+        start = lf + 1;
+        continue;
+      }
       const end = lf === -1 ? bytes.length : lf;
       if (end > start) {
         this.#lineBytes += end - start;
@@ -101,6 +106,36 @@ export class ReplyParser {
     return this.#queuedBytes + (this.#pending?.bytes ?? 0) + this.#lineBytes;
   }
 
+  /**
+   * The common case, without copying or decoding through the general path: a
+   * whole single-line ASCII reply (`250 2.0.0 ok`) within one pushed chunk,
+   * outside any multi-line reply. Returns false for anything else, which the
+   * general path then handles (and refuses if it must).
+   */
+  #takeSimpleLine(bytes: Uint8Array, start: number, lf: number): boolean {
+    const end = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf;
+    const length = end - start;
+    if (length < 3 || length > MAX_REPLY_LINE_BYTES) return false;
+    const d0 = (bytes[start] as number) - 0x30;
+    const d1 = (bytes[start + 1] as number) - 0x30;
+    const d2 = (bytes[start + 2] as number) - 0x30;
+    if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+    if (length > 3 && bytes[start + 3] !== SPACE) return false;
+    let text = '';
+    for (let i = start + 4; i < end; i++) {
+      const byte = bytes[i] as number;
+      if (byte >= 0x80) return false;
+      text += String.fromCharCode(byte);
+    }
+    const code = d0 * 100 + d1 * 10 + d2;
+    const line = length > 3 ? `${code} ${text}` : String(code);
+    const lineBytes = lf - start + 1;
+    if (lineBytes > MAX_REPLY_BYTES) return false;
+    this.#queue.push({ reply: buildReply({ code: String(code), rawLines: [line], texts: [text], bytes: lineBytes }), rawLines: [line], bytes: lineBytes });
+    this.#queuedBytes += lineBytes;
+    return true;
+  }
+
   #completeLine(): void {
     const parts = this.#lineParts;
     const lineBytes = this.#lineBytes + 1;
@@ -139,7 +174,9 @@ export class ReplyParser {
 
 function buildReply(pending: PendingReply): SmtpReply {
   const code = Number(pending.code);
-  const enhanced = ENHANCED.exec(pending.texts[0] ?? '');
+  const first = pending.texts[0] ?? '';
+  // Only a text starting "2.", "4." or "5." can hold an enhanced status code.
+  const enhanced = first.charCodeAt(1) === 0x2e ? ENHANCED.exec(first) : null;
   const enhancedCode = enhanced !== null && enhanced[1] === pending.code[0] ? `${enhanced[1]}.${enhanced[2]}.${enhanced[3]}` : undefined;
   const lines = enhancedCode === undefined ? pending.texts : pending.texts.map((text) => stripEnhanced(text, enhancedCode));
   const reply: SmtpReply = { code, lines, text: lines.join('\n') };
