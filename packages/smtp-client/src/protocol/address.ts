@@ -14,7 +14,7 @@ const GENERAL_LITERAL = /^[A-Za-z0-9-]*[A-Za-z0-9]:[\x21-\x5a\x5e-\x7e]+$/;
 const HAS_NON_ASCII = /[^\x00-\x7f]/;
 
 const encoder = new TextEncoder();
-const octets = (text: string): number => encoder.encode(text).length;
+const octets = (text: string): number => (HAS_NON_ASCII.test(text) ? encoder.encode(text).length : text.length);
 
 /** What checking an address found out. */
 export interface AddressCheck {
@@ -34,6 +34,22 @@ export interface AddressCheck {
  * @throws {@link SmtpArgumentError} when the address cannot be sent
  */
 export function checkMailbox(address: string, phase: SmtpPhase): AddressCheck {
+  const known = accepted.get(address);
+  if (known !== undefined) return known;
+  const check = checkUncached(address, phase);
+  // Bulk senders repeat their sender and often their recipients: remember recent good addresses.
+  if (accepted.size >= ACCEPTED_CACHE_SIZE) accepted.clear();
+  accepted.set(address, check);
+  return check;
+}
+
+/** How many recently accepted addresses {@link checkMailbox} remembers. */
+const ACCEPTED_CACHE_SIZE = 1024;
+const accepted = new Map<string, AddressCheck>();
+const NEEDS_SMTPUTF8: AddressCheck = Object.freeze({ needsSmtpUtf8: true });
+const ASCII_ONLY: AddressCheck = Object.freeze({ needsSmtpUtf8: false });
+
+function checkUncached(address: string, phase: SmtpPhase): AddressCheck {
   refuseLineBreaks(address, phase, 'address');
   const bad = (why: string): SmtpArgumentError =>
     new SmtpArgumentError(phase, `The address ${JSON.stringify(address)} cannot be sent: ${why}. Pass a plain address such as user@example.com.`);
@@ -57,7 +73,7 @@ export function checkMailbox(address: string, phase: SmtpPhase): AddressCheck {
     if (!labels.every((part) => label.test(part) && octets(part) <= 63)) throw bad('the domain is not a valid domain name');
   }
   if (octets(address) > 254) throw bad('it is longer than 254 octets');
-  return { needsSmtpUtf8: utf8 };
+  return utf8 ? NEEDS_SMTPUTF8 : ASCII_ONLY;
 }
 
 /**
