@@ -96,7 +96,7 @@ export {
   type SettingsDetailItem,
   type OAuthDetails,
 } from './describe-settings.js';
-export type { MailServerRegistry, OAuthClientRegistry } from './registries.js';
+export { validationContextOf, type MailServerRegistry, type OAuthClientRegistry, type SettingsRegistries } from './registries.js';
 export {
   openSettingsStore,
   defaultStorePath,

@@ -1,4 +1,4 @@
-import type { MailFeatureServer, OAuthClient } from './validation-context.js';
+import type { MailFeatureServer, OAuthClient, ValidationContext } from './validation-context.js';
 
 /** The servers registered for the mail feature, which `mail-feature` settings refer to. */
 export interface MailServerRegistry {
@@ -22,4 +22,26 @@ export interface OAuthClientRegistry {
   add(client: OAuthClient): Promise<void>;
   /** Removes a client; returns false when there was none with this id. */
   remove(id: string): Promise<boolean>;
+}
+
+/** The two registries settings refer to; a {@link SettingsStore} is one (its registries are file-backed). */
+export interface SettingsRegistries {
+  /** The servers registered for the mail feature. */
+  readonly mailServers: MailServerRegistry;
+  /** The registered OAuth clients. */
+  readonly oauthClients: OAuthClientRegistry;
+}
+
+/**
+ * Reads the validation context from registries: the store's own, or an
+ * application's (e.g. the mail feature's server list kept elsewhere), so that
+ * {@link validateSettings} and {@link parseSettingsForm} check references
+ * against what is really registered.
+ *
+ * @param registries - the mail-feature servers and OAuth clients.
+ * @returns the context for validation.
+ */
+export async function validationContextOf(registries: SettingsRegistries): Promise<ValidationContext> {
+  const [mailServers, oauthClients] = await Promise.all([registries.mailServers.list(), registries.oauthClients.list()]);
+  return { mailServers, oauthClients };
 }

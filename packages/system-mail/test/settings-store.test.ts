@@ -8,6 +8,11 @@ import {
   openSettingsStore,
   SystemMailConfigError,
   SystemMailStoreError,
+  validateSettings,
+  validationContextOf,
+  type MailFeatureServer,
+  type OAuthClient,
+  type SettingsRegistries,
   type SettingsStore,
   type SystemMailSettings,
 } from '../src/index.js';
@@ -274,6 +279,26 @@ describe('SettingsStore: registries', () => {
     await store.oauthClients.add(googleClient);
     expect((await store.saveSettings(oauthSettings)).ok).toBe(true);
     expect((await store.validationContext()).oauthClients).toEqual([googleClient]);
+  });
+
+  it("reads the validation context from any registries: the store's file-backed ones or an application's own", async () => {
+    const store = await populated();
+    expect(await validationContextOf(store)).toEqual(await store.validationContext());
+    // An application keeping its mail feature servers elsewhere implements the interfaces itself.
+    const servers = new Map<string, MailFeatureServer>([[plainServer.id, plainServer]]);
+    const clients = new Map<string, OAuthClient>();
+    const inMemory = <T extends { id: string }>(entries: Map<string, T>) => ({
+      list: async () => [...entries.values()],
+      get: async (id: string) => entries.get(id),
+      add: async (entry: T) => void entries.set(entry.id, entry),
+      remove: async (id: string) => entries.delete(id),
+    });
+    const registries: SettingsRegistries = { mailServers: inMemory(servers), oauthClients: inMemory(clients) };
+    const onServer = (serverId: string) => ({ use: true, address: 'system@example.com', server: { type: 'mail-feature', serverId } });
+    expect(validateSettings(onServer('mx1'), await validationContextOf(registries)).ok).toBe(true);
+    expect(validateSettings(onServer('mx2'), await validationContextOf(registries))).toMatchObject({ ok: false, issues: [{ path: 'server.serverId', code: 'server-id.unknown' }] });
+    await registries.mailServers.remove('mx1');
+    expect(validateSettings(onServer('mx1'), await validationContextOf(registries)).ok).toBe(false);
   });
 
   it('remove returns whether there was an entry, and a removed client takes its tokens along', async () => {
