@@ -24,10 +24,18 @@ describe('encodeCommand', () => {
     expect(() => checkArgument('has space', 'name', 'username')).toThrow(/without spaces/);
     expect(() => checkArgument('', 'name', 'username')).toThrow(Pop3ProtocolError);
     expect(() => checkArgument('jörg', 'name', 'username')).toThrow(/printable ASCII/);
-    expect(() => checkArgument('pässword', 'password', 'password')).toThrow(/printable ASCII/);
     expect(() => checkArgument('\x7f', 'password', 'password')).toThrow(Pop3ProtocolError);
     expect(() => checkArgument('pass with spaces', 'password', 'password')).not.toThrow();
     expect(() => checkArgument('user@example.com', 'name', 'username')).not.toThrow();
+  });
+
+  it('lets a password be any text without controls, as Dovecot compares PASS as UTF-8 bytes', () => {
+    for (const password of ['pässwörd', '€uro-pass', '日本語のパスワード', 'emoji 🔑']) {
+      expect(encodeCommand('PASS', [{ value: password, rule: 'password', what: 'password' }])).toBe(`PASS ${password}\r\n`);
+    }
+    for (const bad of ['', 'tab\there', 'bell\x07', 'c1\u0085', 'lone \ud800 surrogate', '\udc00']) {
+      expect(() => checkArgument(bad, 'password', 'password')).toThrow(/control characters/);
+    }
   });
 
   it('keeps command lines within 255 octets unless told otherwise', () => {

@@ -36,6 +36,17 @@ describe('USER/PASS', () => {
     expect((error as Pop3AuthError).response).toMatch(/^-ERR/);
   });
 
+  it('sends a non-ASCII password in PASS as UTF-8, as Dovecot accepts it', async () => {
+    for (const password of ['pässwörd', '€uro-pass']) {
+      const server = await pop.start({ stls: true, users: { alice: password } });
+      const { client, transcript } = await pop.connect(server, { security: 'starttls' });
+      await client.login({ username: 'alice', password, method: 'user' });
+      expect(client.authenticated).toBe(true);
+      expect(server.logins).toMatchObject([{ username: 'alice', method: 'user' }]);
+      expect(text(transcript)).not.toContain(password);
+    }
+  });
+
   it('refuses a username RFC 1939 cannot carry, without sending it', async () => {
     const server = await pop.start({ stls: true });
     const { client } = await pop.connect(server, { security: 'starttls' });

@@ -9,11 +9,17 @@ export type ArgumentRule =
   | 'line'
   /** RFC 1939 printable ASCII without spaces: USER and APOP names. */
   | 'name'
-  /** RFC 1939 printable ASCII, spaces allowed (§7 lets the server treat them as part of the password): PASS. */
+  /**
+   * A password for PASS: any text without control characters, spaces allowed (RFC 1939 §7
+   * lets the server treat them as part of the password), sent as UTF-8. RFC 1939 speaks of
+   * printable ASCII, but servers compare the bytes (Dovecot accepts UTF-8 passwords), and
+   * refusing would leave a user whose password is not ASCII no USER/PASS login at all.
+   */
   | 'password';
 
 const PRINTABLE_WITHOUT_SPACE = /^[\x21-\x7e]+$/;
-const PRINTABLE = /^[\x20-\x7e]+$/;
+/** No control characters (C0, DEL, C1) and no unpaired surrogate, which UTF-8 cannot carry. */
+const PASSWORD_TEXT = /^[^\p{Cc}\p{Cs}]+$/u;
 const FORBIDDEN_IN_LINE = /[\r\n\0]/;
 
 /**
@@ -35,10 +41,10 @@ export function checkArgument(value: string, rule: ArgumentRule, what: string): 
       `The ${what} must be non-empty printable ASCII without spaces (RFC 1939); nothing was sent. Use SASL (method 'sasl') for other user names.`,
     );
   }
-  if (rule === 'password' && !PRINTABLE.test(value)) {
+  if (rule === 'password' && !PASSWORD_TEXT.test(value)) {
     throw new Pop3ProtocolError(
       'invalid-argument',
-      `The ${what} must be non-empty printable ASCII (RFC 1939); nothing was sent. Use SASL (method 'sasl'), which carries UTF-8, for other passwords.`,
+      `The ${what} must be non-empty text without control characters; nothing was sent.`,
     );
   }
 }
