@@ -18,6 +18,7 @@ import {
   Pop3ResponseError,
   type Pop3Phase,
 } from './errors.js';
+import { mechanismsForAutomaticSelection } from './ambiguous-digest-md5.js';
 import { MessageStream } from './message-stream.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -42,7 +43,7 @@ import {
 import { ResponseParser } from './protocol/response-parser.js';
 import { isTransientCode, type StatusLine } from './protocol/status-line.js';
 import { runSaslExchange } from './sasl-exchange.js';
-import { isWireError, pop3ErrorFromWire } from './wire-error-mapping.js';
+import { handshakeDropped, isDroppedConnection, isWireError, pop3ErrorFromWire } from './wire-error-mapping.js';
 
 /** How many pipelined commands are sent before their replies are read (RFC 2449 PIPELINING). */
 export const PIPELINE_WINDOW = 32;
@@ -535,6 +536,8 @@ export class Pop3Client {
    */
   #handshakeFailure(error: unknown): unknown {
     if (!isWireError(error) || error.kind !== 'reset' || !(error.cause instanceof Error)) return error;
+    // A server that hangs up mid-handshake has no certificate problem: that is a transient reset.
+    if (isDroppedConnection(error)) return handshakeDropped(error, 'stls');
     const described = describeTlsFailure({ host: this.#options.host, port: this.#port }, error.cause);
     return new Pop3ConnectionError(
       `${described.message} Plaintext injected between the STLS reply and the handshake also breaks the handshake this way.`,
@@ -592,7 +595,8 @@ export class Pop3Client {
   }
 
   #strongestMechanism(capabilities: Pop3Capabilities, credentials: SaslCredentials): string | undefined {
-    return selectMechanism(capabilities.sasl, credentials, {
+    const password = 'password' in credentials ? credentials.password : undefined;
+    return selectMechanism(mechanismsForAutomaticSelection(capabilities.sasl, credentials.username, password), credentials, {
       secure: this.secure,
       allowPlaintextOnInsecure: this.#options.allowPlaintextAuth === true,
       channelBinding: this.#connection.channelBinding() !== undefined,

@@ -11,6 +11,36 @@ const ADVICE: Record<WireError['kind'], string> = {
   injection: '',
 };
 
+/** Node's codes for a connection the peer dropped or reset. */
+const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether a wire error is the peer hanging up. During a TLS handshake that is
+ * a transient failure of the connection, not a certificate or TLS setup
+ * problem: the wire reports it as `tls` (implicit TLS) or `reset` (STLS).
+ *
+ * @param error - what the connection threw
+ */
+export function isDroppedConnection(error: WireError): boolean {
+  return error.code !== undefined && DROPPED_CONNECTION_CODES.has(error.code);
+}
+
+/**
+ * The error for a server that hung up in the middle of the TLS handshake.
+ *
+ * @param error - the wire's report of the handshake failure
+ * @param phase - `connect` for implicit TLS, `stls` after STLS
+ * @returns a transient {@link Pop3ConnectionError} of kind `reset`
+ */
+export function handshakeDropped(error: WireError, phase: Pop3Phase): Pop3ConnectionError {
+  const reason = error.cause instanceof Error ? error.cause.message : error.message;
+  return new Pop3ConnectionError(
+    `The server closed the connection in the middle of the TLS handshake (${reason}). Try again later; if it keeps happening, check the server's TLS setup and logs.`,
+    'reset',
+    { phase, transient: true, cause: error },
+  );
+}
+
 /**
  * Wraps a {@link WireError} into the POP3 error for the phase it happened in,
  * keeping the wire's message (which already says what to do) and its kind.
@@ -20,6 +50,7 @@ const ADVICE: Record<WireError['kind'], string> = {
  * @returns a {@link Pop3TimeoutError} or {@link Pop3ConnectionError}
  */
 export function pop3ErrorFromWire(error: WireError, phase: Pop3Phase): Pop3Error {
+  if (error.kind === 'tls' && isDroppedConnection(error)) return handshakeDropped(error, phase);
   const advice = ADVICE[error.kind];
   const message = advice === '' ? error.message : `${error.message} ${advice}`;
   if (error.kind === 'timeout') return new Pop3TimeoutError(message, { phase, cause: error });
