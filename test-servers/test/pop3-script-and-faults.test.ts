@@ -125,6 +125,22 @@ describe('fake POP3 server: output faults', () => {
     expect(chunks.length).toBeGreaterThan(5);
   });
 
+  it('close() ends a session whose client left in the middle of a drip', async () => {
+    const server = await start({ faults: { dripMs: 20 } });
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.destroy();
+    // Let the drip try its next bytes on the dead socket before closing.
+    await sleep(100);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      server.close().then(() => 'closed'),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('close() hung'), 3000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBe('closed');
+  });
+
   it('delays every write', async () => {
     const started = Date.now();
     const { line } = await greetingChunks({ delayMs: 80 });
