@@ -17,6 +17,7 @@ import { SessionState } from './protocol/session-state.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
+import { mechanismsForAutomaticSelection } from './ambiguous-digest-md5.js';
 import { ByteBatch } from './byte-batch.js';
 import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
 import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
@@ -433,7 +434,12 @@ export class SmtpClient {
         throw new SmtpCapabilityError('auth', `The server does not offer ${name}; it offers ${offered.join(', ')}.`);
       }
     } else {
-      name = selectMechanism(offered, credentials, { secure, allowPlaintextOnInsecure: allowPlaintext, channelBinding: channelBinding !== undefined });
+      const password = 'password' in credentials ? credentials.password : undefined;
+      name = selectMechanism(mechanismsForAutomaticSelection(offered, credentials.username, password), credentials, {
+        secure,
+        allowPlaintextOnInsecure: allowPlaintext,
+        channelBinding: channelBinding !== undefined,
+      });
       if (name === undefined) {
         const hint = secure ? '' : ' Over an unencrypted connection PLAIN, LOGIN and the OAuth mechanisms are refused: use TLS (or allowPlaintextAuth).';
         throw new SmtpCapabilityError('auth', `None of the server's mechanisms (${offered.join(', ')}) can be used with these credentials.${hint}`);
