@@ -723,6 +723,7 @@ export class Pop3Client {
     for (let start = 0; start < commands.length; start += window) {
       const batch = commands.slice(start, start + window);
       await this.#deadline(phase, this.#timeouts.command, async () => {
+        this.#refuseUnsolicited(batch[0] ?? '');
         for (const command of batch) this.#transcript.client(command.slice(0, -2));
         await this.#connection.write(batch.join(''));
       });
@@ -792,8 +793,25 @@ export class Pop3Client {
   }
 
   async #send(line: string, redacted?: string): Promise<void> {
+    this.#refuseUnsolicited(line);
     this.#transcript.client(line.slice(0, -2), redacted);
     await this.#connection.write(line);
+  }
+
+  /**
+   * Refuses to send a command while bytes that answer no command are waiting:
+   * the next command would take them as its response (a stray `+OK` read as
+   * the answer to DELE), and every later response would be off by one.
+   */
+  #refuseUnsolicited(line: string): void {
+    const waiting = this.#parser.bufferedBytes;
+    if (waiting === 0) return;
+    const keyword = line.split(' ', 1)[0]?.trim() ?? line;
+    throw this.#protocolFailure(
+      'unexpected-response',
+      `The server sent ${waiting} byte(s) that answer no command, so ${keyword} was not sent: its responses are out of step with the commands (a server bug, or bytes injected on the way)`,
+      'command',
+    );
   }
 
   /**
