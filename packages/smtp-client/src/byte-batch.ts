@@ -26,6 +26,18 @@ export class ByteBatch {
   }
 
   /**
+   * Empties the batch without copying: for a large write, where each piece can go out as it is.
+   *
+   * @returns the collected pieces, in order
+   */
+  takePieces(): Uint8Array[] {
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    this.#size = 0;
+    return pieces;
+  }
+
+  /**
    * Empties the batch.
    *
    * @param prefix - bytes to put before the collected ones (a BDAT command line)

@@ -37,8 +37,10 @@ import {
   type SmtpRejectedRecipient,
 } from './smtp-error.js';
 
-/** Encoded message bytes are sent in writes (and BDAT chunks) of at least this size, except the last. */
+/** Encoded message bytes are sent in writes of at least this size, except the last. */
 const WRITE_BATCH_BYTES = 64 * 1024;
+/** A streamed message goes in BDAT chunks of at least this size, except the last: few replies, and bounded memory. */
+const BDAT_CHUNK_BYTES = 1024 * 1024;
 
 /** Credentials for {@link SmtpClient.authenticate}. */
 export type SmtpCredentials =
@@ -113,6 +115,12 @@ export class SmtpClient {
   #authenticatedAs: string | undefined;
   #unusable: SmtpError | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The reply turns of pipelined sends, chained in the order their commands were written. */
+  #replies: Promise<unknown> = Promise.resolve();
+  /** Pipelined transactions written whose replies have not all been read. */
+  #pipelinedInFlight = 0;
+  /** Pipelined sends called and not yet written: the next write takes them all. */
+  #unwritten: UnwrittenSend[] = [];
   #inflightRead: InflightRead | undefined;
 
   private constructor(wire: WireConnection, options: SmtpClientOptions, port: number, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
@@ -230,7 +238,14 @@ export class SmtpClient {
 
   /**
    * Sends one message. MAIL, RCPT… and DATA are pipelined in one write when the
-   * server offers PIPELINING; BDAT is used when it offers CHUNKING. Recipients
+   * server offers PIPELINING; BDAT is used when it offers CHUNKING. When it
+   * offers both and the message is a string or bytes, the whole transaction
+   * (MAIL, RCPT…, `BDAT n LAST` and the message) goes in one write without
+   * waiting for the replies of transactions sent before it: call `send()`
+   * several times without awaiting each, and the messages share round trips
+   * (RFC 2920, RFC 3030). Each call still gets its own exact result; a
+   * transaction written behind another starts with RSET, so a failure of one
+   * never spills into the next. Recipients
    * the server refuses are reported in `rejected` while the others get the
    * message. The message is streamed: line ends are normalised to CRLF before
    * dot-stuffing, so no content can end the message early.
@@ -243,6 +258,9 @@ export class SmtpClient {
    * @throws {@link SmtpArgumentError} for an invalid address
    */
   send(envelope: SmtpEnvelope, message: SmtpMessage): Promise<SmtpSendResult> {
+    const capabilities = this.#capabilities;
+    const inMemory = typeof message === 'string' || message instanceof Uint8Array;
+    if (inMemory && capabilities?.pipelining === true && capabilities.chunking) return this.#sendPipelined(envelope, message);
     return this.#run('mail', () => this.#send(envelope, message));
   }
 
@@ -253,6 +271,7 @@ export class SmtpClient {
    */
   async quit(): Promise<void> {
     const run = this.#queue.then(async () => {
+      await this.#replies;
       if (this.closed) return;
       try {
         await this.#exchange('quit', 'QUIT');
@@ -509,6 +528,145 @@ export class SmtpClient {
     return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
   }
 
+  /**
+   * A send whose whole transaction is written without waiting for replies.
+   * Sends called before the queue reaches them are written together, in one
+   * write; their replies are read in a second chain, in order, so that later
+   * sends are written before earlier ones are answered.
+   */
+  #sendPipelined(envelope: SmtpEnvelope, message: string | Uint8Array): Promise<SmtpSendResult> {
+    return new Promise<SmtpSendResult>((resolve, reject) => {
+      this.#unwritten.push({ envelope, message, resolve, reject });
+      if (this.#unwritten.length > 1) return;
+      const written = this.#queue.then(() => this.#writePipelined());
+      this.#queue = written.catch(() => undefined);
+    });
+  }
+
+  /** Writes every pipelined send waiting, and chains the reading of their replies. */
+  async #writePipelined(): Promise<void> {
+    const sends = this.#unwritten;
+    this.#unwritten = [];
+    const batch = new ByteBatch();
+    const large: Uint8Array[][] = [];
+    const transactions: { send: UnwrittenSend; transaction: PipelinedTransaction }[] = [];
+    for (const send of sends) {
+      if (this.#unusable !== undefined) {
+        send.reject(this.#closedError('mail'));
+        continue;
+      }
+      let encoded: { transaction: PipelinedTransaction; pieces: Uint8Array[] };
+      try {
+        encoded = this.#encodeTransaction(send.envelope, send.message);
+      } catch (error) {
+        send.reject(this.#failed(error, 'mail'));
+        continue;
+      }
+      transactions.push({ send, transaction: encoded.transaction });
+      for (const piece of encoded.pieces) batch.push(piece);
+      // Small transactions go out together in one write; a large message as it is, uncopied.
+      if (batch.size >= WRITE_BATCH_BYTES) large.push(batch.size >= BDAT_CHUNK_BYTES ? batch.takePieces() : [batch.take()]);
+    }
+    if (transactions.length === 0) return;
+    large.push([batch.take()]);
+    const writing = this.#step('mail', this.#timeouts.data, async () => {
+      for (const pieces of large) for (const piece of pieces) if (piece.length > 0) await this.#wire.write(piece);
+    });
+    for (const { send, transaction } of transactions) {
+      const previous = this.#replies;
+      const result = writing.then(async () => {
+        await previous;
+        if (this.#unusable !== undefined) throw this.#closedError('mail');
+        return this.#readTransaction(transaction);
+      });
+      const settled = result.then(send.resolve, (error: unknown) => send.reject(this.#failed(error, 'mail')));
+      this.#replies = settled;
+    }
+    await writing.catch(() => undefined);
+  }
+
+  /** Plans and encodes one pipelined transaction: RSET when behind another, MAIL, RCPT…, `BDAT n LAST` and the message. */
+  #encodeTransaction(envelope: SmtpEnvelope, message: string | Uint8Array): { transaction: PipelinedTransaction; pieces: Uint8Array[] } {
+    if (typeof envelope !== 'object' || envelope === null || typeof envelope.from !== 'string') {
+      throw new SmtpArgumentError('mail', 'The envelope must be an object with `from` (a string, "" for <>) and `to` (an array of addresses).');
+    }
+    const bytes = inMemoryBytes(message) as Uint8Array;
+    const encoder = new DataEncoder('bdat');
+    const body = encoder.push(bytes);
+    const tail = encoder.end();
+    const size = body.length + tail.length;
+    const plan = planTransaction(envelope, this.capabilities, { size, eightBit: hasEightBitBytes(bytes) });
+    // Behind a transaction whose outcome is not known yet, start clean whatever it turns out to be.
+    const reset = this.#pipelinedInFlight > 0;
+    const lines = [...(reset ? ['RSET'] : []), plan.mail, ...plan.rcpts, `BDAT ${size} LAST`];
+    const commands = encodeCommandLines(lines, 'mail');
+    if (this.#state.stage === 'ready') this.#state.beginTransaction();
+    if (this.#transcript.enabled) {
+      for (const line of lines) this.#transcript.client(line);
+      if (size > 0) this.#transcript.client(`<${size} bytes>`);
+    }
+    this.#pipelinedInFlight++;
+    return { transaction: { plan, reset }, pieces: [commands, body, tail] };
+  }
+
+  async #readTransaction({ plan, reset }: PipelinedTransaction): Promise<SmtpSendResult> {
+    const command = this.#timeouts.command;
+    try {
+      // Replies already received are taken without a promise each: the bulk of a pipelined batch.
+      const read = (phase: SmtpPhase, ms: number): SmtpReply | Promise<SmtpReply> => this.#takeReply(phase, false) ?? this.#readStep(phase, ms);
+      if (reset) {
+        const reply = await read('mail', command);
+        checkReplyFits('rset', reply, 'data');
+        if (!isPositive(reply)) {
+          throw new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`);
+        }
+      }
+      const mailReply = await read('mail', command);
+      const rcptReplies: SmtpReply[] = [];
+      for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await read('rcpt', command));
+      const reply = await read('data', this.#timeouts.data);
+      // As for one transaction's pipelined batch: judged once every reply is in, naming its last step.
+      checkReplyFits('mail', mailReply, 'data');
+      for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
+      checkReplyFits('bdat', reply, 'data');
+      if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
+        throw new SmtpProtocolError(
+          'data',
+          'The server sent more replies than the pipelined RSET/MAIL/RCPT/BDAT commands asked for (a server bug, or replies injected on the way), so the connection was closed.',
+        );
+      }
+      const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+      if (outcome.failure !== undefined) {
+        await this.#resetUnlessFollowed();
+        throw outcome.failure;
+      }
+      if (!isPositive(reply)) {
+        await this.#resetUnlessFollowed();
+        throw new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
+      }
+      return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
+    } finally {
+      this.#pipelinedInFlight--;
+      if (this.#pipelinedInFlight === 0 && this.#state.stage === 'transaction') this.#state.endTransaction();
+    }
+  }
+
+  /**
+   * Ends a failed pipelined transaction with RSET, unless a transaction was
+   * written behind it: that one starts with its own RSET. The RSET is written
+   * at once, so a send queued meanwhile goes after it.
+   */
+  async #resetUnlessFollowed(): Promise<void> {
+    if (this.#pipelinedInFlight === 1) await this.#reset();
+  }
+
+  /** Turns a failure into an SmtpError, closing the session when its state is unknown, as `#run` does. */
+  #failed(error: unknown, phase: SmtpPhase): SmtpError {
+    const failure = toSmtpError(error, phase, this.#timeouts);
+    if (leavesSessionUnknown(failure)) this.#markUnusable(failure);
+    return failure;
+  }
+
   async #sendEnvelope(plan: TransactionPlan): Promise<{ mailReply: SmtpReply; rcptReplies: SmtpReply[]; dataReply: SmtpReply | undefined }> {
     const command = this.#timeouts.command;
     const withData = plan.framing === 'data';
@@ -551,7 +709,10 @@ export class SmtpClient {
     const encoder = new DataEncoder('data');
     const batch = new ByteBatch();
     await this.#pumpMessage(message, bytes, async (chunk) => {
-      batch.push(encoder.push(chunk));
+      const encoded = encoder.push(chunk);
+      // A large piece goes out as it is, without being copied into a batch.
+      if (batch.size === 0 && encoded.length >= WRITE_BATCH_BYTES) await this.#wire.write(encoded);
+      else batch.push(encoded);
       if (batch.size >= WRITE_BATCH_BYTES) await this.#wire.write(batch.take());
       return true;
     });
@@ -572,30 +733,89 @@ export class SmtpClient {
 
   async #streamBdat(message: SmtpMessage, bytes: Uint8Array | undefined): Promise<SmtpReply> {
     const encoder = new DataEncoder('bdat');
+    if (bytes !== undefined) {
+      // In memory: one chunk of the exact encoded size, one reply.
+      const body = encoder.push(bytes);
+      return this.#bdat([body, encoder.end()], true);
+    }
+    // RFC 3030 §4.2: with PIPELINING, chunks need not wait for each other's replies; the
+    // server discards the rest of a refused transaction. Replies that arrive meanwhile are
+    // looked at, so a refusal still stops the stream early.
+    const pipelined = this.capabilities.pipelining;
     const batch = new ByteBatch();
+    let outstanding = 0;
     let refusal: SmtpReply | undefined;
-    await this.#pumpMessage(message, bytes, async (chunk) => {
+    const judge = (reply: SmtpReply): void => {
+      checkReplyFits('bdat', reply, 'data');
+      outstanding--;
+      if (!isPositive(reply)) refusal ??= reply;
+    };
+    await this.#pumpMessage(message, undefined, async (chunk) => {
       batch.push(encoder.push(chunk));
-      if (batch.size < WRITE_BATCH_BYTES) return true;
-      const reply = await this.#bdat(batch, false);
-      if (!isPositive(reply)) refusal = reply;
+      if (batch.size < BDAT_CHUNK_BYTES) return true;
+      outstanding++;
+      if (!pipelined) {
+        judge(await this.#bdat(batch.takePieces(), false));
+        return refusal === undefined;
+      }
+      await this.#writeBdat(batch.takePieces(), false);
+      for (let reply = this.#arrivedReply(); reply !== undefined; reply = this.#arrivedReply()) judge(reply);
       return refusal === undefined;
     });
-    if (refusal !== undefined) return refusal;
-    batch.push(encoder.end());
-    return this.#bdat(batch, true);
+    if (refusal === undefined) {
+      batch.push(encoder.end());
+      outstanding++;
+      await this.#writeBdat(batch.takePieces(), true);
+    }
+    let last: SmtpReply | undefined;
+    while (outstanding > 0) {
+      last = await this.#readReply('data');
+      judge(last);
+    }
+    return refusal ?? (last as SmtpReply);
   }
 
-  /** Sends one BDAT chunk, command and bytes in one write, and reads its reply. */
-  async #bdat(batch: ByteBatch, last: boolean): Promise<SmtpReply> {
-    const size = batch.size;
-    const command = `BDAT ${size}${last ? ' LAST' : ''}`;
-    if (this.#transcript.enabled) this.#transcript.client(command);
-    await this.#wire.write(batch.take(encodeCommandLines([command], 'data')));
-    if (this.#transcript.enabled && size > 0) this.#transcript.client(`<${size} bytes>`);
+  /** Sends one BDAT chunk and reads its reply. */
+  async #bdat(pieces: readonly Uint8Array[], last: boolean): Promise<SmtpReply> {
+    await this.#writeBdat(pieces, last);
     const reply = await this.#readReply('data');
     checkReplyFits('bdat', reply, 'data');
     return reply;
+  }
+
+  /** Writes one BDAT command and its chunk: one write when small, the pieces as they are when large. */
+  async #writeBdat(pieces: readonly Uint8Array[], last: boolean): Promise<void> {
+    let size = 0;
+    for (const piece of pieces) size += piece.length;
+    const command = `BDAT ${size}${last ? ' LAST' : ''}`;
+    if (this.#transcript.enabled) {
+      this.#transcript.client(command);
+      if (size > 0) this.#transcript.client(`<${size} bytes>`);
+    }
+    const line = encodeCommandLines([command], 'data');
+    if (size < WRITE_BATCH_BYTES) {
+      await this.#wire.write(concatenate([line, ...pieces], line.length + size));
+      return;
+    }
+    await this.#wire.write(line);
+    for (const piece of pieces) await this.#wire.write(piece);
+  }
+
+  /**
+   * A reply already received, without waiting for one: consumes the read in flight
+   * if it has completed, and keeps one read in flight for the next call.
+   */
+  #arrivedReply(): SmtpReply | undefined {
+    const reply = this.#takeReply('data', false);
+    if (reply !== undefined) return reply;
+    const inflight = this.#read();
+    // A read still pending, failed, or at the end of the stream is left to the next blocking read to report.
+    if (!inflight.settled || inflight.chunk === undefined || inflight.chunk === null) return undefined;
+    this.#inflightRead = undefined;
+    this.#parser.phase = 'data';
+    this.#parser.push(inflight.chunk);
+    this.#read();
+    return this.#takeReply('data', false);
   }
 
   /**
@@ -640,6 +860,7 @@ export class SmtpClient {
   /** Runs one public operation after the previous ones, turning every failure into an SmtpError and closing the session when its state is unknown. */
   #run<T>(phase: SmtpPhase, operation: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(async () => {
+      await this.#replies;
       if (this.#unusable !== undefined) throw this.#closedError(phase);
       try {
         return await operation();
@@ -673,7 +894,10 @@ export class SmtpClient {
     });
   }
 
-  #readStep(phase: SmtpPhase, ms: number, redactChallenges = false): Promise<SmtpReply> {
+  async #readStep(phase: SmtpPhase, ms: number, redactChallenges = false): Promise<SmtpReply> {
+    // A reply already received needs no deadline: pipelined replies mostly arrive together.
+    const received = this.#takeReply(phase, redactChallenges);
+    if (received !== undefined) return received;
     return this.#step(phase, ms, () => this.#readReply(phase, redactChallenges));
   }
 
@@ -737,12 +961,16 @@ export class SmtpClient {
    */
   #read(): InflightRead {
     if (this.#inflightRead === undefined) {
-      const inflight: InflightRead = { promise: this.#wire.read(), received: 0 };
+      const inflight: InflightRead = { promise: this.#wire.read(), received: 0, settled: false, chunk: undefined };
       inflight.promise.then(
         (chunk) => {
           inflight.received = chunk?.length ?? 0;
+          inflight.settled = true;
+          inflight.chunk = chunk;
         },
-        () => undefined,
+        () => {
+          inflight.settled = true;
+        },
       );
       this.#inflightRead = inflight;
     }
@@ -754,6 +982,35 @@ export class SmtpClient {
 interface InflightRead {
   promise: Promise<Uint8Array | null>;
   received: number;
+  /** True once the read has completed or failed. */
+  settled: boolean;
+  /** What a completed read brought; `undefined` while pending or after a failure. */
+  chunk: Uint8Array | null | undefined;
+}
+
+/** A pipelined send waiting for its turn to be written. */
+interface UnwrittenSend {
+  envelope: SmtpEnvelope;
+  message: string | Uint8Array;
+  resolve: (result: SmtpSendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A pipelined transaction that has been written: what its replies are judged against. */
+interface PipelinedTransaction {
+  plan: TransactionPlan;
+  /** Whether an RSET went before its MAIL, whose reply comes first. */
+  reset: boolean;
+}
+
+function concatenate(pieces: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
 }
 
 /** Whether an error leaves the session in a state the client cannot vouch for, so the connection must close. */
