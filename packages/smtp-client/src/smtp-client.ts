@@ -483,7 +483,10 @@ export class SmtpClient {
           // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
           // a server that echoes it back must not put it into the transcript or an error.
           if (line !== redacted) this.#transcript.addSecret(line.slice(line.lastIndexOf(' ') + 1));
-          return this.#step('auth', this.#timeouts.command, () => this.#writeLines('auth', [line], [redacted]));
+          return this.#step('auth', this.#timeouts.command, async () => {
+            this.#refuseUnsolicited('auth');
+            await this.#writeLines('auth', [line], [redacted]);
+          });
         },
         readReply: () => this.#readStep('auth', this.#timeouts.command, true),
         scrub: (text) => this.#transcript.scrub(text),
@@ -673,7 +676,10 @@ export class SmtpClient {
     const rcptReplies: SmtpReply[] = [];
     if (plan.pipelined) {
       const lines = [plan.mail, ...plan.rcpts, ...(withData ? ['DATA'] : [])];
-      await this.#step('mail', command, () => this.#writeLines('mail', lines));
+      await this.#step('mail', command, async () => {
+        this.#refuseUnsolicited('mail');
+        await this.#writeLines('mail', lines);
+      });
       const mailReply = await this.#readStep('mail', command);
       for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await this.#readStep('rcpt', command));
       const dataReply = withData ? await this.#readStep('data', command) : undefined;
@@ -777,6 +783,7 @@ export class SmtpClient {
 
   /** Sends one BDAT chunk and reads its reply. */
   async #bdat(pieces: readonly Uint8Array[], last: boolean): Promise<SmtpReply> {
+    this.#refuseUnsolicited('data');
     await this.#writeBdat(pieces, last);
     const reply = await this.#readReply('data');
     checkReplyFits('bdat', reply, 'data');
@@ -886,9 +893,24 @@ export class SmtpClient {
     this.#wire.destroy();
   }
 
+  /**
+   * Refuses to send while a reply nobody asked for is waiting: the next command
+   * would take it as its answer (a stray 235 read as the answer to AUTH), and
+   * every later reply would be off by one.
+   */
+  #refuseUnsolicited(phase: SmtpPhase): void {
+    const waiting = this.#parser.bufferedBytes;
+    if (waiting === 0) return;
+    throw new SmtpProtocolError(
+      phase,
+      `The server sent ${waiting} byte(s) that answer no command before the ${phase} step: its replies are out of step with the commands (a server bug, or replies injected on the way), so nothing more was sent and the connection was closed.`,
+    );
+  }
+
   /** Sends one command and reads its reply under the command deadline. */
   #exchange(phase: SmtpPhase, line: string): Promise<SmtpReply> {
     return this.#step(phase, this.#timeouts.command, async () => {
+      this.#refuseUnsolicited(phase);
       await this.#writeLines(phase, [line]);
       return this.#readReply(phase);
     });
