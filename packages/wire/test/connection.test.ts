@@ -86,6 +86,18 @@ describe('WireConnection', () => {
     expect(error.message).toMatch(advice);
   });
 
+  test('a server that hangs up during the handshake is a transient reset, not a certificate failure', async () => {
+    const listener = await listen({ onSocket: (socket) => socket.once('data', () => socket.resetAndDestroy()) });
+    cleanups.push(() => listener.close());
+    const error = await WireConnection.connect({ host: '127.0.0.1', port: listener.port, implicitTls: true, connectTimeout: 2000 }).then(
+      () => undefined,
+      (e: unknown) => e as WireError,
+    );
+    expect(error).toBeInstanceOf(WireError);
+    expect(['reset', 'closed']).toContain(error?.kind);
+    expect(error?.transient).toBe(true);
+  });
+
   test('the default trust store refuses the test CA', async () => {
     const listener = await server(() => undefined, true);
     await expectWireError(WireConnection.connect({ host: 'localhost', port: listener.port, implicitTls: true, connectTimeout: 2000 }), 'tls');
