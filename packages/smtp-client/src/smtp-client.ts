@@ -632,13 +632,25 @@ export class SmtpClient {
       checkReplyFits('mail', mailReply, 'data');
       for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
       checkReplyFits('bdat', reply, 'data');
+      const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
       if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
+        if (!isPositive(reply)) {
+          // RFC 3030 §2 wants a refused chunk read and discarded, but Postfix (530 before TLS) reads
+          // it as commands and answers them: the refusal is still the transaction's outcome, and
+          // the session, fed the message as commands, cannot be trusted any further.
+          this.#markUnusable(
+            new SmtpProtocolError(
+              'data',
+              'The server refused BDAT but then answered the message content as if it were commands (it did not discard the chunk, RFC 3030), so the connection was closed.',
+            ),
+          );
+          throw outcome.failure ?? new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
+        }
         throw new SmtpProtocolError(
           'data',
           'The server sent more replies than the pipelined RSET/MAIL/RCPT/BDAT commands asked for (a server bug, or replies injected on the way), so the connection was closed.',
         );
       }
-      const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
       if (outcome.failure !== undefined) {
         await this.#resetUnlessFollowed();
         throw outcome.failure;
