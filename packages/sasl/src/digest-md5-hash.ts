@@ -20,9 +20,11 @@ export function isLatin1(text: string): boolean {
 /**
  * The bytes RFC 2831 section 2.1.2.1 hashes for a username, realm or password: ISO-8859-1
  * whenever the string fits in it (also under `charset=utf-8`), else UTF-8 when the server
- * announced `charset=utf-8`; undefined when the string cannot be represented.
+ * announced `charset=utf-8`; undefined when the string cannot be represented. With the
+ * `utf-8` encoding (Dovecot's reading), always UTF-8 under `charset=utf-8`.
  */
-export function digestCredentialBytes(text: string, utf8Charset: boolean): Uint8Array | undefined {
+export function digestCredentialBytes(text: string, utf8Charset: boolean, encoding: 'rfc2831' | 'utf-8' = 'rfc2831'): Uint8Array | undefined {
+  if (utf8Charset && encoding === 'utf-8') return utf8(text);
   if (isLatin1(text)) return new Uint8Array(Buffer.from(text, 'latin1'));
   return utf8Charset ? utf8(text) : undefined;
 }
@@ -50,8 +52,14 @@ const md5Hex = (data: Uint8Array): string => createHash('md5').update(data).dige
 const bytes = (s: ByteString): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
 /** `H({ username-value, ":", realm-value, ":", passwd })`, or undefined when a part cannot be encoded. */
-export function digestMd5Secret(username: string, realm: string, password: string, utf8Charset: boolean): Uint8Array | undefined {
-  const parts = [username, realm, password].map((text) => digestCredentialBytes(text, utf8Charset));
+export function digestMd5Secret(
+  username: string,
+  realm: string,
+  password: string,
+  utf8Charset: boolean,
+  encoding: 'rfc2831' | 'utf-8' = 'rfc2831',
+): Uint8Array | undefined {
+  const parts = [username, realm, password].map((text) => digestCredentialBytes(text, utf8Charset, encoding));
   if (parts.some((part) => part === undefined)) return undefined;
   const colon = new Uint8Array([0x3a]);
   const [u, r, p] = parts as [Uint8Array, Uint8Array, Uint8Array];
@@ -67,4 +75,19 @@ export function digestMd5Proof(values: DigestMd5Values, kind: 'response' | 'rspa
   const a1 = concatBytes(secret, bytes(`:${nonce}:${cnonce}${authzid === undefined ? '' : `:${authzid}`}`));
   const a2 = bytes(`${kind === 'response' ? 'AUTHENTICATE' : ''}:${digestUri}`);
   return md5Hex(bytes(`${md5Hex(a1)}:${nonce}:${nc}:${cnonce}:${qop}:${md5Hex(a2)}`));
+}
+
+/** Non-ASCII text whose every character fits in ISO-8859-1. */
+const LATIN1_BEYOND_ASCII = /^(?=.*[\u0080-\u00ff])[\u0000-\u00ff]*$/su;
+
+/**
+ * Whether DIGEST-MD5's two readings of `charset=utf-8` (RFC 2831's ISO-8859-1 form and
+ * Dovecot's UTF-8 bytes) hash these credentials differently: only when the username or the
+ * password is non-ASCII and fits in ISO-8859-1 (`pässwörd`; not `€uro`, UTF-8 either way).
+ *
+ * @param credentials - the username and, for password credentials, the password
+ * @returns true when the `digestMd5PasswordEncoding` context option changes the hash
+ */
+export function digestMd5EncodingMatters(credentials: { readonly username: string; readonly password?: string }): boolean {
+  return LATIN1_BEYOND_ASCII.test(credentials.username) || (credentials.password !== undefined && LATIN1_BEYOND_ASCII.test(credentials.password));
 }

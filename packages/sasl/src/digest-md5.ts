@@ -66,7 +66,7 @@ export class DigestMd5Client implements SaslClientMechanism {
     const offeredRealm = all.find((d) => d.name === 'realm');
     const realm = offeredRealm === undefined ? this.context.host : decodeDirectiveText(offeredRealm.value, utf8Charset);
     const { username, password, authzid } = this.credentials;
-    const secret = digestMd5Secret(username, realm, password, utf8Charset);
+    const secret = digestMd5Secret(username, realm, password, utf8Charset, this.context.digestMd5PasswordEncoding);
     if (secret === undefined) {
       throw new SaslError('invalid-credentials', 'DIGEST-MD5: the credentials need charset=utf-8, which the server did not offer');
     }

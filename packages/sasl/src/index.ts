@@ -8,6 +8,7 @@
  */
 export { createClientMechanism } from './create-client-mechanism.js';
 export { createServerMechanism } from './create-server-mechanism.js';
+export { digestMd5EncodingMatters } from './digest-md5-hash.js';
 export {
   canonicalMechanismName,
   mechanismNeedsChannelBinding,

@@ -1,4 +1,5 @@
 import { isTokenCredentials } from './credentials.js';
+import { digestMd5EncodingMatters } from './digest-md5-hash.js';
 import { mechanismNeedsChannelBinding, mechanismSendsSecretInClear, type SaslMechanismName } from './mechanism-names.js';
 import type { SaslCredentials } from './types.js';
 
@@ -32,7 +33,12 @@ export interface MechanismPolicy {
 
 /**
  * Picks the strongest mechanism the server offers that the credentials can serve
- * ({@link passwordMechanismRanking} or {@link tokenMechanismRanking}). Never picks one
+ * ({@link passwordMechanismRanking} or {@link tokenMechanismRanking}), with one exception:
+ * when the username or password is non-ASCII but fits in ISO-8859-1
+ * ({@link digestMd5EncodingMatters}) and CRAM-MD5 is offered, CRAM-MD5 goes before
+ * DIGEST-MD5, because servers disagree on how DIGEST-MD5 hashes such text (RFC 2831 and
+ * Cyrus SASL: ISO-8859-1; Dovecot: UTF-8) while CRAM-MD5 hashes UTF-8 everywhere; a wrong
+ * guess costs a failed login, which servers slow down and count. Never picks one
  * that was not offered, a clear-text one on an insecure link without
  * `allowPlaintextOnInsecure`, or a -PLUS one without `channelBinding`.
  *
@@ -43,7 +49,10 @@ export interface MechanismPolicy {
  */
 export function selectMechanism(offered: readonly string[], credentials: SaslCredentials, policy: MechanismPolicy): SaslMechanismName | undefined {
   const available = new Set(offered.map((name) => name.toUpperCase()));
-  const ranking = isTokenCredentials(credentials) ? tokenMechanismRanking : passwordMechanismRanking;
+  let ranking = isTokenCredentials(credentials) ? tokenMechanismRanking : passwordMechanismRanking;
+  if (!isTokenCredentials(credentials) && available.has('CRAM-MD5') && digestMd5EncodingMatters(credentials)) {
+    ranking = ranking.filter((name) => name !== 'DIGEST-MD5');
+  }
   return ranking.find(
     (name) =>
       available.has(name) &&

@@ -47,6 +47,14 @@ export interface SaslClientContext {
   readonly channelBinding?: ChannelBinding;
   /** Accept SCRAM iteration counts below 4096 (RFC 7677's minimum). Only for tests and legacy servers. */
   readonly allowWeakIterations?: boolean;
+  /**
+   * How DIGEST-MD5 hashes a username or password under `charset=utf-8`. `rfc2831` (the
+   * default, as Cyrus SASL does): text that fits in ISO-8859-1 is hashed as ISO-8859-1
+   * (RFC 2831 section 2.1.2.1). `utf-8`: always the UTF-8 bytes, as Dovecot does. The two
+   * differ only for non-ASCII text that fits in ISO-8859-1 (`pässwörd`), see
+   * {@link digestMd5EncodingMatters}; without `charset=utf-8` the text is ISO-8859-1 either way.
+   */
+  readonly digestMd5PasswordEncoding?: 'rfc2831' | 'utf-8';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import {
+  digestMd5EncodingMatters,
   createClientMechanism,
   createServerMechanism,
   mechanismNeedsChannelBinding,
@@ -105,6 +106,25 @@ describe('DIGEST-MD5 client', () => {
     expect(response).toContain(`username="${text(Buffer.from('jürgen', 'utf8'))}"`);
     const expected = reference(Buffer.from('jürgen', 'latin1'), Buffer.from('r'), Buffer.from('日本語', 'utf8'), 'n', 'cn', 'smtp/mail.example.com');
     expect(response).toContain(`response=${expected},`);
+  });
+
+  test("digestMd5PasswordEncoding 'utf-8' hashes the UTF-8 bytes (Dovecot's reading), only under charset=utf-8", () => {
+    const context = { ...ctx, nonceFactory: () => 'cn', digestMd5PasswordEncoding: 'utf-8' as const };
+    const client = createClientMechanism('DIGEST-MD5', { username: 'jürgen', password: 'pässwörd' }, context);
+    const response = text(client.respond(bytes('realm="r",nonce="n",algorithm=md5-sess,charset=utf-8')));
+    const expected = reference(Buffer.from('jürgen', 'utf8'), Buffer.from('r'), Buffer.from('pässwörd', 'utf8'), 'n', 'cn', 'smtp/mail.example.com');
+    expect(response).toContain(`response=${expected},`);
+    const withoutCharset = text(createClientMechanism('DIGEST-MD5', { username: 'jürgen', password: 'pässwörd' }, context).respond(bytes('realm="r",nonce="n",algorithm=md5-sess')));
+    const latin1 = reference(Buffer.from('jürgen', 'latin1'), Buffer.from('r'), Buffer.from('pässwörd', 'latin1'), 'n', 'cn', 'smtp/mail.example.com');
+    expect(withoutCharset).toContain(`response=${latin1},`);
+  });
+
+  test('digestMd5EncodingMatters: only non-ASCII text that fits in ISO-8859-1', () => {
+    expect(digestMd5EncodingMatters({ username: 'u', password: 'pässwörd' })).toBe(true);
+    expect(digestMd5EncodingMatters({ username: 'jürgen', password: 'p' })).toBe(true);
+    expect(digestMd5EncodingMatters({ username: 'jürgen' })).toBe(true);
+    expect(digestMd5EncodingMatters({ username: 'u', password: '€uro-pass' })).toBe(false);
+    expect(digestMd5EncodingMatters({ username: 'u', password: 'ascii' })).toBe(false);
   });
 
   test('without charset=utf-8, credentials outside ISO-8859-1 cannot be sent', () => {

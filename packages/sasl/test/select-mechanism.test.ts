@@ -20,6 +20,16 @@ describe('selectMechanism', () => {
     expect(selectMechanism(['XOAUTH2'], password, { secure: true })).toBeUndefined();
   });
 
+  test('CRAM-MD5 before DIGEST-MD5 for non-ASCII Latin-1 credentials, which servers hash differently under DIGEST-MD5', () => {
+    const offered = ['PLAIN', 'DIGEST-MD5', 'CRAM-MD5'];
+    expect(selectMechanism(offered, { username: 'u', password: 'pässwörd' }, { secure: true })).toBe('CRAM-MD5');
+    expect(selectMechanism(offered, { username: 'jürgen', password: 'p' }, { secure: true })).toBe('CRAM-MD5');
+    expect(selectMechanism(offered, { username: 'u', password: '€uro-pass' }, { secure: true })).toBe('DIGEST-MD5');
+    expect(selectMechanism(offered, password, { secure: true })).toBe('DIGEST-MD5');
+    expect(selectMechanism(['DIGEST-MD5', 'PLAIN'], { username: 'u', password: 'pässwörd' }, { secure: false })).toBe('DIGEST-MD5');
+    expect(selectMechanism(['SCRAM-SHA-256', ...offered], { username: 'u', password: 'pässwörd' }, { secure: true })).toBe('SCRAM-SHA-256');
+  });
+
   test('-PLUS only with channel binding', () => {
     const offered = ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-1'];
     expect(selectMechanism(offered, password, { secure: true })).toBe('SCRAM-SHA-1');
