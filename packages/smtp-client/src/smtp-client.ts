@@ -1,9 +1,11 @@
 import {
   canonicalMechanismName,
   createClientMechanism,
+  digestMd5EncodingMatters,
   mechanismSendsSecretInClear,
   SaslError,
   selectMechanism,
+  type ChannelBinding,
   type SaslClientMechanism,
 } from '@sysmail/sasl';
 import { describeTlsFailure, REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
@@ -17,11 +19,10 @@ import { SessionState } from './protocol/session-state.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
-import { mechanismsForAutomaticSelection } from './ambiguous-digest-md5.js';
 import { ByteBatch } from './byte-batch.js';
 import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
 import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
-import { FatalAuthError, runSaslExchange } from './sasl-exchange.js';
+import { type AuthOutcome, FatalAuthError, runSaslExchange } from './sasl-exchange.js';
 import {
   SmtpAbortError,
   SmtpArgumentError,
@@ -119,6 +120,13 @@ export class SmtpClient {
   #replies: Promise<unknown> = Promise.resolve();
   /** Pipelined transactions written whose replies have not all been read. */
   #pipelinedInFlight = 0;
+  /**
+   * A MAIL was accepted in this session. Until then no message content is sent
+   * ahead of its envelope's replies: a server that refuses every transaction
+   * outright (Postfix's 530 before STARTTLS or AUTH) may read a refused BDAT
+   * chunk as commands instead of discarding it as RFC 3030 asks.
+   */
+  #mailAccepted = false;
   /** Pipelined sends called and not yet written: the next write takes them all. */
   #unwritten: UnwrittenSend[] = [];
   #inflightRead: InflightRead | undefined;
@@ -453,8 +461,7 @@ export class SmtpClient {
         throw new SmtpCapabilityError('auth', `The server does not offer ${name}; it offers ${offered.join(', ')}.`);
       }
     } else {
-      const password = 'password' in credentials ? credentials.password : undefined;
-      name = selectMechanism(mechanismsForAutomaticSelection(offered, credentials.username, password), credentials, {
+      name = selectMechanism(offered, credentials, {
         secure,
         allowPlaintextOnInsecure: allowPlaintext,
         channelBinding: channelBinding !== undefined,
@@ -470,14 +477,40 @@ export class SmtpClient {
         { mechanism: name },
       );
     }
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.#runMechanism(name, credentials, channelBinding, 'rfc2831');
+    } catch (error) {
+      // RFC 2831 hashes a Latin-1 password as ISO-8859-1, Dovecot as UTF-8: when that is the
+      // only possible difference, one more AUTH with the UTF-8 form (the session allows it).
+      const retry = name === 'DIGEST-MD5' && 'password' in credentials && digestMd5EncodingMatters(credentials);
+      if (!retry || !(error instanceof SmtpAuthError) || error.reply?.code !== 535) throw error;
+      try {
+        outcome = await this.#runMechanism(name, credentials, channelBinding, 'utf-8');
+      } catch (retryError) {
+        throw retryError instanceof SmtpAuthError ? error : retryError;
+      }
+    }
+    this.#state.authenticatedNow();
+    this.#authenticatedAs = credentials.username;
+    return { mechanism: name, reply: outcome.reply };
+  }
+
+  /** Runs one AUTH exchange with a fresh client mechanism. */
+  async #runMechanism(
+    name: string,
+    credentials: SmtpCredentials,
+    channelBinding: ChannelBinding | undefined,
+    digestMd5PasswordEncoding: 'rfc2831' | 'utf-8',
+  ): Promise<AuthOutcome> {
     let mechanism: SaslClientMechanism;
     try {
-      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#port, channelBinding });
+      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#port, channelBinding, digestMd5PasswordEncoding });
     } catch (error) {
       if (!(error instanceof SaslError)) throw error;
       throw new SmtpAuthError(`${name} cannot be used with these credentials: ${error.message}.`, { mechanism: name, cause: error });
     }
-    const outcome = await runSaslExchange(
+    return runSaslExchange(
       {
         send: (line, redacted) => {
           // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
@@ -493,9 +526,6 @@ export class SmtpClient {
       },
       mechanism,
     );
-    this.#state.authenticatedNow();
-    this.#authenticatedAs = credentials.username;
-    return { mechanism: name, reply: outcome.reply };
   }
 
   async #send(envelope: SmtpEnvelope, message: SmtpMessage): Promise<SmtpSendResult> {
@@ -509,6 +539,7 @@ export class SmtpClient {
     this.#state.beginTransaction();
     const { mailReply, rcptReplies, dataReply } = await this.#sendEnvelope(plan);
     const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+    if (isPositive(mailReply)) this.#mailAccepted = true;
     if (outcome.failure !== undefined) {
       // RFC 2920 §3.1: a DATA accepted after every recipient failed is ended with an empty message.
       if (dataReply?.code === 354) await this.#step('data', this.#timeouts.data, () => this.#finishData(new Uint8Array([0x2e, 0x0d, 0x0a]), 0));
@@ -550,6 +581,16 @@ export class SmtpClient {
   async #writePipelined(): Promise<void> {
     const sends = this.#unwritten;
     this.#unwritten = [];
+    while (!this.#mailAccepted && this.#unusable === undefined) {
+      const send = sends.shift();
+      if (send === undefined) return;
+      await this.#replies;
+      try {
+        send.resolve(await this.#send(send.envelope, send.message));
+      } catch (error) {
+        send.reject(this.#failed(error, 'mail'));
+      }
+    }
     const batch = new ByteBatch();
     const large: Uint8Array[][] = [];
     const transactions: { send: UnwrittenSend; transaction: PipelinedTransaction }[] = [];
@@ -625,6 +666,7 @@ export class SmtpClient {
         }
       }
       const mailReply = await read('mail', command);
+      if (isPositive(mailReply)) this.#mailAccepted = true;
       const rcptReplies: SmtpReply[] = [];
       for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await read('rcpt', command));
       const reply = await read('data', this.#timeouts.data);

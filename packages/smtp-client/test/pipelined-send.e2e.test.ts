@@ -24,6 +24,9 @@ describe('sends called together (pipelined across transactions)', () => {
     });
     const transcript = transcriptSink();
     const client = await connectTo(server, { onTranscript: transcript.onTranscript });
+    // The first accepted MAIL of the session lets later content go ahead of its replies.
+    await client.send({ from: 'app@example.com', to: ['z@example.org'] }, 'Subject: 0\r\n\r\nzero\r\n');
+    const batchStart = transcript.entries.length;
     const outcomes = await Promise.all([
       settle(client.send({ from: 'app@example.com', to: ['a@example.org'] }, 'Subject: 1\r\n\r\none\r\n')),
       settle(client.send({ from: 'app@example.com', to: ['b@example.org', 'bad@example.org'] }, 'Subject: 2\r\n\r\ntwo\r\n')),
@@ -40,15 +43,33 @@ describe('sends called together (pipelined across transactions)', () => {
     expect(noSender).toMatchObject({ error: { phase: 'mail', reply: { code: 550, enhancedCode: '5.7.1' } } });
     expect(last).toMatchObject({ result: { accepted: ['d@example.org'] } });
 
-    expect(server.messages.map((message) => text(message.content))).toEqual(['Subject: 1\r\n\r\none\r\n', 'Subject: 2\r\n\r\ntwo\r\n', 'Subject: 5\r\n\r\nfive\r\n']);
-    expect(server.messages.map((message) => message.recipients)).toEqual([['a@example.org'], ['b@example.org'], ['d@example.org']]);
+    expect(server.messages.slice(1).map((message) => text(message.content))).toEqual(['Subject: 1\r\n\r\none\r\n', 'Subject: 2\r\n\r\ntwo\r\n', 'Subject: 5\r\n\r\nfive\r\n']);
+    expect(server.messages.slice(1).map((message) => message.recipients)).toEqual([['a@example.org'], ['b@example.org'], ['d@example.org']]);
     // Every transaction was written before the first reply to any of them was read; each one behind another starts with RSET.
-    const lines = transcript.entries.map((entry) => `${entry.direction}: ${entry.text}`);
+    const lines = transcript.entries.slice(batchStart).map((entry) => `${entry.direction}: ${entry.text}`);
     const firstMail = lines.findIndex((line) => line.startsWith('client: MAIL FROM'));
     const firstAnswer = lines.findIndex((line, index) => index > firstMail && line.startsWith('server: '));
     expect(lines.slice(firstMail, firstAnswer).filter((line) => line.startsWith('client: MAIL FROM'))).toHaveLength(5);
     expect(lines.filter((line) => line === 'client: RSET')).toHaveLength(4);
     await client.quit();
+  });
+
+  test('before a MAIL is accepted in the session, no content goes ahead of the envelope replies', async () => {
+    // Postfix answers 530 to every command before STARTTLS, BDAT included, and reads its chunk as commands.
+    const server = await fakeServer({ extensions, script: [{ command: 'MAIL', reply: '530 5.7.0 Must issue a STARTTLS command first', times: 1 }] });
+    const client = await connectTo(server);
+    const [refused, first, second] = await Promise.all([
+      settle(client.send({ from: 'app@example.com', to: ['a@example.org'] }, 'RCPT TO:<smuggled@example.org>\r\n')),
+      settle(client.send({ from: 'app@example.com', to: ['b@example.org'] }, 'two\r\n')),
+      settle(client.send({ from: 'app@example.com', to: ['c@example.org'] }, 'three\r\n')),
+    ]);
+    expect(refused).toMatchObject({ error: { phase: 'mail', reply: { code: 530 } } });
+    expect(first).toMatchObject({ result: { accepted: ['b@example.org'] } });
+    expect(second).toMatchObject({ result: { accepted: ['c@example.org'] } });
+    const commands = server.sessions[0]?.commands ?? [];
+    const secondMail = commands.findIndex((command, index) => index > commands.findIndex((c) => c.startsWith('MAIL')) && command.startsWith('MAIL'));
+    expect(commands.slice(0, secondMail).some((command) => command.startsWith('BDAT'))).toBe(false);
+    expect(server.messages.map((message) => text(message.content))).toEqual(['two\r\n', 'three\r\n']);
   });
 
   test('an invalid envelope fails only its own send, before anything of it is written', async () => {

@@ -53,8 +53,11 @@ describe('a refused MAIL in a pipelined batch', () => {
     expect(error).toBeInstanceOf(SmtpReplyError);
     expect(error).toMatchObject({ phase: 'mail', transient: false, reply: { code: 530 } });
     const served = transcript.entries.filter((entry) => entry.direction === 'server').map((entry) => entry.text.slice(0, 3));
-    // MAIL 530, RCPT 503 (no MAIL), BDAT/DATA 503: one reply each, then RSET's 250.
-    expect(served.slice(-4)).toEqual(['530', '503', '503', '250']);
+    // MAIL 530, RCPT 503 (no MAIL), DATA 503: one reply each, then RSET's 250. With BDAT no chunk
+    // goes ahead of the replies while no MAIL has been accepted in the session, so there is no third reply.
+    if (framing === 'DATA') expect(served.slice(-4)).toEqual(['530', '503', '503', '250']);
+    else expect(served.slice(-3)).toEqual(['530', '503', '250']);
+    if (framing === 'BDAT') expect(transcript.entries.some((entry) => entry.direction === 'client' && entry.text.startsWith('BDAT'))).toBe(false);
     expect(transcript.entries.some((entry) => entry.direction === 'client' && entry.text === 'RSET')).toBe(true);
     if (framing === 'DATA') expect(transcript.entries.some((entry) => entry.direction === 'client' && entry.text === '.')).toBe(false);
     const result = await client.send({ from: 'app@example.com', to: ['a@example.org'] }, 'Subject: y\r\n\r\nbody\r\n');
