@@ -1,9 +1,11 @@
 import {
   canonicalMechanismName,
   createClientMechanism,
+  digestMd5EncodingMatters,
   mechanismSendsSecretInClear,
   SaslError,
   selectMechanism,
+  type ChannelBinding,
   type SaslClientMechanism,
 } from '@sysmail/sasl';
 import { describeTlsFailure, REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
@@ -17,11 +19,10 @@ import { SessionState } from './protocol/session-state.js';
 import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js';
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
-import { mechanismsForAutomaticSelection } from './ambiguous-digest-md5.js';
 import { ByteBatch } from './byte-batch.js';
 import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
 import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
-import { FatalAuthError, runSaslExchange } from './sasl-exchange.js';
+import { type AuthOutcome, FatalAuthError, runSaslExchange } from './sasl-exchange.js';
 import {
   SmtpAbortError,
   SmtpArgumentError,
@@ -460,8 +461,7 @@ export class SmtpClient {
         throw new SmtpCapabilityError('auth', `The server does not offer ${name}; it offers ${offered.join(', ')}.`);
       }
     } else {
-      const password = 'password' in credentials ? credentials.password : undefined;
-      name = selectMechanism(mechanismsForAutomaticSelection(offered, credentials.username, password), credentials, {
+      name = selectMechanism(offered, credentials, {
         secure,
         allowPlaintextOnInsecure: allowPlaintext,
         channelBinding: channelBinding !== undefined,
@@ -477,14 +477,41 @@ export class SmtpClient {
         { mechanism: name },
       );
     }
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.#runMechanism(name, credentials, channelBinding, 'rfc2831');
+    } catch (error) {
+      // RFC 2831 hashes a Latin-1 password as ISO-8859-1, Dovecot as UTF-8: when that is the
+      // only possible difference, one more AUTH with the UTF-8 form (the session allows it).
+      const retry = name === 'DIGEST-MD5' && 'password' in credentials && digestMd5EncodingMatters(credentials);
+      if (!retry || !(error instanceof SmtpAuthError) || error.reply?.code !== 535) throw error;
+      try {
+        outcome = await this.#runMechanism(name, credentials, channelBinding, 'utf-8');
+      } catch (retryError) {
+        // A plain refusal again: the first one is the answer. Anything else (a fatal exchange, a lost connection) is news.
+        throw retryError instanceof SmtpAuthError && !(retryError instanceof FatalAuthError) ? error : retryError;
+      }
+    }
+    this.#state.authenticatedNow();
+    this.#authenticatedAs = credentials.username;
+    return { mechanism: name, reply: outcome.reply };
+  }
+
+  /** Runs one AUTH exchange with a fresh client mechanism. */
+  async #runMechanism(
+    name: string,
+    credentials: SmtpCredentials,
+    channelBinding: ChannelBinding | undefined,
+    digestMd5PasswordEncoding: 'rfc2831' | 'utf-8',
+  ): Promise<AuthOutcome> {
     let mechanism: SaslClientMechanism;
     try {
-      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#port, channelBinding });
+      mechanism = createClientMechanism(name, credentials, { service: 'smtp', host: this.#options.host, port: this.#port, channelBinding, digestMd5PasswordEncoding });
     } catch (error) {
       if (!(error instanceof SaslError)) throw error;
       throw new SmtpAuthError(`${name} cannot be used with these credentials: ${error.message}.`, { mechanism: name, cause: error });
     }
-    const outcome = await runSaslExchange(
+    return runSaslExchange(
       {
         send: (line, redacted) => {
           // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
@@ -500,9 +527,6 @@ export class SmtpClient {
       },
       mechanism,
     );
-    this.#state.authenticatedNow();
-    this.#authenticatedAs = credentials.username;
-    return { mechanism: name, reply: outcome.reply };
   }
 
   async #send(envelope: SmtpEnvelope, message: SmtpMessage): Promise<SmtpSendResult> {
