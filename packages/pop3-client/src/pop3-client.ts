@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   createClientMechanism,
+  digestMd5EncodingMatters,
   mechanismNeedsChannelBinding,
   mechanismSendsSecretInClear,
   SaslError,
@@ -18,7 +19,6 @@ import {
   Pop3ResponseError,
   type Pop3Phase,
 } from './errors.js';
-import { mechanismsForAutomaticSelection } from './ambiguous-digest-md5.js';
 import { MessageStream } from './message-stream.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -595,8 +595,7 @@ export class Pop3Client {
   }
 
   #strongestMechanism(capabilities: Pop3Capabilities, credentials: SaslCredentials): string | undefined {
-    const password = 'password' in credentials ? credentials.password : undefined;
-    return selectMechanism(mechanismsForAutomaticSelection(capabilities.sasl, credentials.username, password), credentials, {
+    return selectMechanism(capabilities.sasl, credentials, {
       secure: this.secure,
       allowPlaintextOnInsecure: this.#options.allowPlaintextAuth === true,
       channelBinding: this.#connection.channelBinding() !== undefined,
@@ -644,7 +643,6 @@ export class Pop3Client {
 
   async #loginSasl(credentials: SaslCredentials, requested: string | undefined): Promise<void> {
     const capabilities = await this.#loadCapabilities('auth');
-    const binding = this.#connection.channelBinding();
     const name = requested ?? this.#strongestMechanism(capabilities, credentials);
     if (name === undefined) {
       throw new Pop3AuthError(
@@ -654,6 +652,30 @@ export class Pop3Client {
       );
     }
     if (mechanismSendsSecretInClear(name)) this.#refusePlaintext(`SASL ${name.toUpperCase()}`);
+    try {
+      await this.#runMechanism(name, credentials, capabilities, 'rfc2831');
+    } catch (error) {
+      // RFC 2831 hashes a Latin-1 password as ISO-8859-1, Dovecot as UTF-8: when that is the
+      // only possible difference, one more AUTH with the UTF-8 form (the session allows it).
+      const retry = name.toUpperCase() === 'DIGEST-MD5' && 'password' in credentials && digestMd5EncodingMatters(credentials);
+      if (!retry || !(error instanceof Pop3AuthError) || error.code !== 'AUTH' || this.#state === 'closed') throw error;
+      try {
+        await this.#runMechanism(name, credentials, capabilities, 'utf-8');
+      } catch (retryError) {
+        // A plain refusal again: the first one is the answer. Anything else (a lost connection) is news.
+        throw retryError instanceof Pop3AuthError && retryError.code === 'AUTH' ? error : retryError;
+      }
+    }
+  }
+
+  /** Runs one SASL exchange with a fresh client mechanism. */
+  async #runMechanism(
+    name: string,
+    credentials: SaslCredentials,
+    capabilities: Pop3Capabilities,
+    digestMd5PasswordEncoding: 'rfc2831' | 'utf-8',
+  ): Promise<void> {
+    const binding = this.#connection.channelBinding();
     let mechanism: SaslClientMechanism;
     try {
       mechanism = createClientMechanism(name, credentials, {
@@ -662,6 +684,7 @@ export class Pop3Client {
         port: this.#port,
         // Plain SCRAM given binding data sends gs2 flag 'y', which servers that can bind but did not offer -PLUS refuse as a downgrade.
         channelBinding: mechanismNeedsChannelBinding(name) ? binding : undefined,
+        digestMd5PasswordEncoding,
       });
     } catch (error) {
       if (error instanceof SaslError) {
