@@ -160,7 +160,7 @@ function format(rows: Row[]): string {
   const load = os.loadavg()[0]?.toFixed(1) ?? '?';
   lines.push(
     `Run of ${date} UTC on ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load} at the end; ` +
-      `median of ${runs} interleaved runs (min–max), each client timed as a whole process including its start-up; CPU is user + system time; work is the client's own time as its driver reports it, from after its imports to the end; peak RSS of the client process. ` +
+      `median of ${runs} interleaved runs (min–max), each client timed as a whole process including its start-up, run without NODE_EXTRA_CA_CERTS and NODE_OPTIONS; CPU is user + system time; work is the client's own time as its driver reports it, from after its imports to the end; peak RSS of the client process. ` +
       'Reproduce with `npm run bench`.',
   );
   lines.push('');
