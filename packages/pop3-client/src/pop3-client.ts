@@ -9,7 +9,7 @@ import {
   type SaslClientMechanism,
   type SaslCredentials,
 } from '@sysmail/sasl';
-import { describeTlsFailure, resolveTimeouts, Transcript, WireConnection, type TlsDetails } from '@sysmail/wire';
+import { describeTlsFailure, resolveTimeouts, Transcript, WireConnection, type DeadlineRestart, type TlsDetails } from '@sysmail/wire';
 import {
   Pop3AuthError,
   Pop3ConfigError,
@@ -45,7 +45,7 @@ import { isTransientCode, type StatusLine } from './protocol/status-line.js';
 import { runSaslExchange } from './sasl-exchange.js';
 import { handshakeDropped, isDroppedConnection, isWireError, pop3ErrorFromWire } from './wire-error-mapping.js';
 
-/** How many pipelined commands are sent before their replies are read (RFC 2449 PIPELINING). */
+/** How many pipelined commands may be unanswered at a time (RFC 2449 PIPELINING). */
 export const PIPELINE_WINDOW = 32;
 
 const MAX_CAPA_BYTES = 64 * 1024;
@@ -380,8 +380,8 @@ export class Pop3Client {
   }
 
   /**
-   * Retrieves several messages, pipelined in windows of {@link PIPELINE_WINDOW}
-   * commands when the server advertises PIPELINING, one at a time otherwise.
+   * Retrieves several messages, pipelined with up to {@link PIPELINE_WINDOW}
+   * commands unanswered when the server advertises PIPELINING, one at a time otherwise.
    * Every reply is read even when one fails, so the session stays in step;
    * the first failure is then thrown.
    *
@@ -737,28 +737,47 @@ export class Pop3Client {
     return this.#deadline('retrieve', this.#timeouts.data, () => this.#readBody('retrieve', this.#maxMessageBytes));
   }
 
+  /**
+   * Sends `commands` pipelined through a sliding window: at most `window`
+   * commands are unanswered at a time, and once half of them are answered the
+   * next half is sent in one write, so the server always has work queued and
+   * no round trip is spent waiting between batches. Each status line gets the
+   * `command` deadline and each body the `data` deadline, from when reading it
+   * starts, as for a single command.
+   */
   async #pipelined<T>(commands: string[], phase: Pop3Phase, readBody: (() => Promise<T>) | undefined): Promise<T[]> {
     if (commands.length === 0) return [];
     const capabilities = await this.#loadCapabilities('command');
     const window = capabilities.pipelining ? PIPELINE_WINDOW : 1;
+    const refillAt = window >> 1;
     const results: T[] = [];
     let failure: Pop3Error | undefined;
-    for (let start = 0; start < commands.length; start += window) {
-      const batch = commands.slice(start, start + window);
-      await this.#deadline(phase, this.#timeouts.command, async () => {
-        this.#refuseUnsolicited(batch[0] ?? '');
-        for (const command of batch) this.#transcript.client(command.slice(0, -2));
-        await this.#connection.write(batch.join(''));
-      });
-      for (const command of batch) {
-        const status = await this.#deadline(phase, this.#timeouts.command, () => this.#readStatus(phase, false, readBody !== undefined));
+    await this.#deadline(phase, this.#timeouts.command, async (restart) => {
+      let sent = 0;
+      for (let answered = 0; answered < commands.length; answered++) {
+        if (sent < commands.length && sent - answered <= refillAt) {
+          restart(phase, this.#timeouts.command);
+          const batch = commands.slice(sent, answered + window);
+          // With nothing outstanding, anything buffered answers no command.
+          if (sent === answered) this.#refuseUnsolicited(batch[0] ?? '');
+          for (const command of batch) this.#transcript.client(command.slice(0, -2));
+          await this.#connection.write(batch.length === 1 ? (batch[0] ?? '') : batch.join(''));
+          sent += batch.length;
+        }
+        restart(phase, this.#timeouts.command);
+        const status = await this.#readStatus(phase, false, readBody !== undefined);
         if (status.type === 'ok') {
-          results.push(readBody === undefined ? (this.#reply(status) as T) : await this.#deadline(phase, this.#timeouts.data, readBody));
+          if (readBody === undefined) {
+            results.push(this.#reply(status) as T);
+          } else {
+            restart(phase, this.#timeouts.data);
+            results.push(await readBody());
+          }
         } else {
-          failure ??= this.#commandFailure(status, command, phase);
+          failure ??= this.#commandFailure(status, commands[answered] ?? '', phase);
         }
       }
-    }
+    });
     if (failure !== undefined) throw failure;
     return results;
   }
@@ -920,7 +939,7 @@ export class Pop3Client {
     this.#parser.feed(chunk);
   }
 
-  async #deadline<T>(phase: Pop3Phase, ms: number, step: () => Promise<T>): Promise<T> {
+  async #deadline<T>(phase: Pop3Phase, ms: number, step: (restart: DeadlineRestart) => Promise<T>): Promise<T> {
     if (this.closed) {
       throw new Pop3ConnectionError('The POP3 session is closed; connect again.', 'closed', { phase });
     }

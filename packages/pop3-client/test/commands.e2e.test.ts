@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PIPELINE_WINDOW, Pop3ResponseError, type Pop3Client } from '@sysmail/pop3-client';
+import * as net from 'node:net';
+import { PIPELINE_WINDOW, Pop3Client, Pop3ResponseError } from '@sysmail/pop3-client';
 import type { FakePop3Server, FakePop3ServerOptions } from '@sysmail/test-servers';
 import { failure, PASSWORD, useFakePop3 } from './helpers.js';
 
@@ -92,7 +93,7 @@ describe('mailbox commands', () => {
 describe('pipelining', () => {
   const many = Array.from({ length: 40 }, (_, i) => `Subject: ${i}\r\n\r\n.body ${i}\r\n`);
 
-  it('sends RETR and DELE in windows when PIPELINING is advertised', async () => {
+  it('pipelines RETR and DELE when PIPELINING is advertised, a whole window first', async () => {
     const { server, client } = await session({ mailbox: many });
     const ids = many.map((_, i) => i + 1);
     const messages = await client.retrieveMany(ids);
@@ -100,12 +101,27 @@ describe('pipelining', () => {
     const replies = await client.deleteMany(ids);
     expect(replies).toHaveLength(40);
     const batches = server.sessions[0]?.batches ?? [];
-    const retrBatches = batches.filter((b) => b[0]?.startsWith('RETR')).map((b) => b.length);
-    const deleBatches = batches.filter((b) => b[0]?.startsWith('DELE')).map((b) => b.length);
-    expect(retrBatches).toEqual([PIPELINE_WINDOW, 40 - PIPELINE_WINDOW]);
-    expect(deleBatches).toEqual([PIPELINE_WINDOW, 40 - PIPELINE_WINDOW]);
+    for (const keyword of ['RETR', 'DELE']) {
+      const sent = batches.filter((b) => b[0]?.startsWith(keyword));
+      expect(sent[0]).toHaveLength(PIPELINE_WINDOW);
+      expect(sent.flat()).toEqual(ids.map((n) => `${keyword} ${n}`));
+    }
     await client.quit();
     expect(server.mailboxOf('alice')).toEqual([]);
+  });
+
+  it('keeps at most a window of commands unanswered, and refills it while half is still unanswered', async () => {
+    const count = 200;
+    const server = await halfWindowServer(count);
+    const client = pop.track(
+      await Pop3Client.connect({ host: '127.0.0.1', port: server.port, security: 'none', allowPlaintextAuth: true, timeouts: { command: 2000 } }),
+    );
+    await client.login({ username: 'alice', password: PASSWORD, method: 'user' });
+    const messages = await client.retrieveMany(Array.from({ length: count }, (_, i) => i + 1));
+    expect(messages.map(utf8)).toEqual(Array.from({ length: count }, (_, i) => `Subject: ${i + 1}\r\n`));
+    expect(server.mostUnanswered).toBe(PIPELINE_WINDOW);
+    await client.quit();
+    await server.close();
   });
 
   it('falls back to one command at a time without PIPELINING', async () => {
@@ -119,6 +135,18 @@ describe('pipelining', () => {
     const { client } = await session();
     expect(await failure(client.retrieveMany([1, 99, 2]))).toBeInstanceOf(Pop3ResponseError);
     expect(utf8(await client.retrieve(2))).toBe(MESSAGES[1]);
+  });
+
+  it('reports the first refused command of many, past several window refills, and stays in step', async () => {
+    const { client } = await session({ mailbox: many });
+    const ids = [...many.map((_, i) => i + 1), ...many.map((_, i) => i + 1)];
+    ids.splice(50, 0, 98);
+    ids.splice(70, 0, 99);
+    const error = await failure(client.retrieveMany(ids));
+    expect(error).toBeInstanceOf(Pop3ResponseError);
+    expect(error).toMatchObject({ phase: 'retrieve', message: expect.stringContaining('RETR 98') });
+    expect(client.closed).toBe(false);
+    expect(utf8(await client.retrieve(40))).toBe(many[39]);
   });
 });
 
@@ -179,3 +207,53 @@ describe('retrieveStream', () => {
     expect((await client.stat()).count).toBe(3);
   });
 });
+
+/**
+ * A POP3 server with PIPELINING for `count` RETRs that stops answering while
+ * only half a window of them is unanswered, until more arrive (or all have):
+ * a client that waited for every answer before sending more would stall it.
+ * It records the most RETRs that were ever unanswered at once.
+ */
+async function halfWindowServer(count: number): Promise<{ port: number; readonly mostUnanswered: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let mostUnanswered = 0;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let pending = '';
+    let received = 0;
+    const unanswered: string[] = [];
+    socket.write('+OK ready\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      for (let lf = pending.indexOf('\n'); lf >= 0; lf = pending.indexOf('\n')) {
+        const [keyword = '', argument = ''] = pending.slice(0, lf).trim().split(' ');
+        pending = pending.slice(lf + 1);
+        if (keyword === 'RETR') {
+          received++;
+          unanswered.push(argument);
+          mostUnanswered = Math.max(mostUnanswered, unanswered.length);
+        } else if (keyword === 'CAPA') {
+          socket.write('+OK\r\nUSER\r\nPIPELINING\r\n.\r\n');
+        } else {
+          socket.write('+OK\r\n');
+          if (keyword === 'QUIT') socket.end();
+        }
+      }
+      while (unanswered.length > PIPELINE_WINDOW / 2 || (received === count && unanswered.length > 0)) {
+        socket.write(`+OK\r\nSubject: ${unanswered.shift() ?? ''}\r\n.\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get mostUnanswered() {
+      return mostUnanswered;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

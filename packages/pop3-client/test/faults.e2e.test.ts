@@ -167,6 +167,38 @@ describe('deadlines', () => {
   });
 });
 
+describe('pipelined deadlines', () => {
+  const mailbox = Array.from({ length: 40 }, (_, i) => `Subject: ${i + 1}\r\n\r\nbody\r\n`);
+  const ids = mailbox.map((_, i) => i + 1);
+
+  it('each response of a pipelined batch has its own deadline, so a long batch of prompt responses completes', async () => {
+    const server = await pop.start({ mailbox, faults: { delayMs: 10 } });
+    const { client } = await pop.connect(server, { timeouts: { command: 150, data: 150 } });
+    await client.login({ username: 'alice', password: PASSWORD, method: 'apop' });
+    const started = Date.now();
+    expect((await client.retrieveMany(ids)).map((m) => Buffer.from(m).toString())).toEqual(mailbox);
+    expect(Date.now() - started).toBeGreaterThan(150);
+  });
+
+  it('a server that stops answering in the middle of a pipelined batch times out under command', async () => {
+    const { client } = await loggedIn({ mailbox, script: [{ command: 'RETR', match: /^RETR 20$/, action: 'silent' }] }, { command: 150 });
+    const started = Date.now();
+    const error = await failure(client.retrieveMany(ids));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(Pop3TimeoutError);
+    expect(error).toMatchObject({ phase: 'retrieve', transient: true });
+    expect(client.closed).toBe(true);
+  });
+
+  it('a message without its terminator in the middle of a pipelined batch times out under data', async () => {
+    const { client } = await loggedIn({ mailbox, script: [{ command: 'RETR', match: /^RETR 20$/, action: 'no-terminator' }] }, { data: 150 });
+    const error = await failure(client.retrieveMany(ids));
+    expect(error).toBeInstanceOf(Pop3TimeoutError);
+    expect(error).toMatchObject({ phase: 'retrieve', message: expect.stringContaining('0.15 s') });
+    expect(client.closed).toBe(true);
+  });
+});
+
 describe('abort', () => {
   it('aborts a command in flight and closes the session', async () => {
     const controller = new AbortController();

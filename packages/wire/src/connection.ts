@@ -4,6 +4,7 @@ import { WireError } from './wire-error.js';
 import type { TlsDetails, WireTlsOptions } from './tls-options.js';
 import { Transcript } from './transcript.js';
 import { describeTlsFailure } from './tls-failure.js';
+import { RearmableDeadline, type DeadlineRestart } from './rearmable-deadline.js';
 
 /** How to reach the server. */
 export interface WireConnectOptions {
@@ -241,22 +242,18 @@ export class WireConnection {
    * fails with a `timeout` {@link WireError} naming the phase. A server that
    * drips one byte a second cannot stretch the step, unlike with an idle timer.
    *
+   * A step made of many exchanges (a pipelined batch) can give each its own
+   * deadline with the `restart` it is passed, which costs no timer per call.
+   *
    * @param phase - the protocol's name for the step (`greeting`, `data`…), carried by the error
    * @param ms - the deadline in milliseconds
-   * @param step - the step
+   * @param step - the step; `restart(phase, ms)` moves its deadline to `ms` from now
    * @returns what the step returned
    */
-  async withDeadline<T>(phase: string, ms: number, step: () => Promise<T>): Promise<T> {
+  async withDeadline<T>(phase: string, ms: number, step: (restart: DeadlineRestart) => Promise<T>): Promise<T> {
     if (this.#error !== undefined) throw this.#error;
-    let timer: NodeJS.Timeout | undefined;
     let onFailure: ((error: WireError) => void) | undefined;
     const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const seconds = ms / 1000;
-        this.#fail(
-          new WireError('timeout', `No complete answer from the server within ${seconds} s during ${phase}; the connection was closed.`, { phase }),
-        );
-      }, ms);
       onFailure = (error: WireError): void => {
         // A timeout or an abort is the cause itself. Any other failure is most
         // likely the step's own doing (it destroyed the connection on a
@@ -267,13 +264,20 @@ export class WireConnection {
       };
       this.#failureWaiters.add(onFailure);
     });
-    const running = step();
-    // The step's own rejection after a timeout is expected and already reported.
-    running.catch(() => undefined);
+    const deadline = new RearmableDeadline(phase, ms, (expiredPhase, expiredMs) => {
+      this.#fail(
+        new WireError('timeout', `No complete answer from the server within ${expiredMs / 1000} s during ${expiredPhase}; the connection was closed.`, {
+          phase: expiredPhase,
+        }),
+      );
+    });
     try {
+      const running = step(deadline.restart);
+      // The step's own rejection after a timeout is expected and already reported.
+      running.catch(() => undefined);
       return await Promise.race([running, guard]);
     } finally {
-      clearTimeout(timer);
+      deadline.cancel();
       if (onFailure !== undefined) this.#failureWaiters.delete(onFailure);
     }
   }

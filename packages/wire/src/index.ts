@@ -11,4 +11,5 @@ export { WireError, type WireErrorKind } from './wire-error.js';
 export type { WireTlsOptions, TlsDetails } from './tls-options.js';
 export { Transcript, REDACTED, type TranscriptEntry, type TranscriptDirection, type TranscriptListener } from './transcript.js';
 export { resolveTimeouts, type PhaseTimeouts } from './timeouts.js';
+export type { DeadlineRestart } from './rearmable-deadline.js';
 export { describeTlsFailure } from './tls-failure.js';

@@ -209,6 +209,62 @@ describe('WireConnection', () => {
     expect(connection.closed).toBe(true);
   });
 
+  test('a restarted deadline runs from the restart, under the phase and duration given last', async () => {
+    const listener = await server(() => undefined);
+    const connection = await connect(listener.port);
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    const started = Date.now();
+    const error = await expectWireError(
+      connection.withDeadline('first', 150, async (restart) => {
+        // Six steps of 50 ms: 300 ms in all, each well within its own 150 ms.
+        for (let step = 0; step < 6; step++) {
+          restart('steps', 150);
+          await sleep(50);
+        }
+        restart('last', 100);
+        await connection.read();
+      }),
+      'timeout',
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(error.phase).toBe('last');
+    expect(error.message).toMatch(/within 0\.1 s during last/);
+    expect(connection.closed).toBe(true);
+  });
+
+  test('a deadline restarted shorter is cut off at the shorter expiry', async () => {
+    const listener = await server(() => undefined);
+    const connection = await connect(listener.port);
+    const started = Date.now();
+    const error = await expectWireError(
+      connection.withDeadline('long', 5000, async (restart) => {
+        restart('short', 100);
+        await connection.read();
+      }),
+      'timeout',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.phase).toBe('short');
+  });
+
+  test('a deadline alternating between two durations keeps no timer per restart and none after the step', async () => {
+    const listener = await server(() => undefined);
+    const connection = await connect(listener.port);
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    let most = 0;
+    await connection.withDeadline('a', 1000, async (restart) => {
+      for (let step = 0; step < 1000; step++) {
+        restart('a', 1000);
+        restart('b', 60_000);
+        if (step % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+        most = Math.max(most, timers() - before);
+      }
+    });
+    expect(most).toBeLessThanOrEqual(2);
+    expect(timers()).toBe(before);
+  });
+
   test('aborting fails the pending read and closes the connection', async () => {
     const listener = await server(() => undefined);
     const controller = new AbortController();
