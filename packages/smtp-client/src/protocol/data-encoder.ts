@@ -1,3 +1,5 @@
+import { firstChange } from './content-scan.js';
+
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -24,14 +26,14 @@ export type DataFraming = 'data' | 'bdat';
  * (or by `end()`) when the next byte is not one.
  *
  * Content that needs no change (CRLF lines, and in `data` framing no line
- * starting with a dot) is returned as the very chunk pushed, found with a
- * word-at-a-time scan: most mail is like that, and copying or looping over it
- * byte by byte would cost more than sending it.
+ * starting with a dot) is returned as the very chunk pushed, found with a SIMD
+ * scan (`content-scan.ts`): most mail is like that, and copying or looping over
+ * it byte by byte would cost more than sending it.
  */
 export class DataEncoder {
   readonly #stuff: boolean;
-  #afterCr = false;
-  #atLineStart = true;
+  /** The last byte pushed; a message starts at the start of a line. */
+  #previous = LF;
   #ended = false;
   #inputBytes = 0;
 
@@ -60,19 +62,18 @@ export class DataEncoder {
     const length = chunk.length;
     if (length === 0) return chunk;
     this.#inputBytes += length;
-    const clean = firstChange(chunk, this.#afterCr, this.#atLineStart, this.#stuff);
-    if (clean === length) {
-      const last = chunk[length - 1] as number;
-      this.#afterCr = last === CR;
-      this.#atLineStart = last === LF;
-      return chunk;
-    }
+    const previous = this.#previous;
+    // The last byte alone says whether the next chunk starts a line or completes a CRLF.
+    this.#previous = chunk[length - 1] as number;
+    const clean = firstChange(chunk, previous, this.#stuff);
+    if (clean === length) return chunk;
     // Worst case after the clean prefix: every byte is a line end or a leading dot, doubling it; plus a CR's missing LF.
     const out = new Uint8Array(clean + (length - clean) * 2 + 1);
     out.set(chunk.subarray(0, clean), 0);
     let o = clean;
-    let afterCr = clean === 0 ? this.#afterCr : chunk[clean - 1] === CR;
-    let atLineStart = clean === 0 ? this.#atLineStart : chunk[clean - 1] === LF;
+    const before = clean === 0 ? previous : (chunk[clean - 1] as number);
+    let afterCr = before === CR;
+    let atLineStart = before === LF;
     const stuff = this.#stuff;
     for (let i = clean; i < length; i++) {
       const byte = chunk[i] as number;
@@ -95,8 +96,6 @@ export class DataEncoder {
         atLineStart = false;
       }
     }
-    this.#afterCr = afterCr;
-    this.#atLineStart = atLineStart;
     return out.subarray(0, o);
   }
 
@@ -109,49 +108,13 @@ export class DataEncoder {
   end(): Uint8Array {
     if (this.#ended) throw new Error('DataEncoder.end() called twice');
     this.#ended = true;
-    const lineEnd = this.#afterCr ? LF_ONLY : this.#atLineStart ? EMPTY : CRLF;
+    const lineEnd = this.#previous === CR ? LF_ONLY : this.#previous === LF ? EMPTY : CRLF;
     const tail = this.#stuff ? END_OF_DATA : EMPTY;
     const out = new Uint8Array(lineEnd.length + tail.length);
     out.set(lineEnd, 0);
     out.set(tail, lineEnd.length);
     return out;
   }
-}
-
-/**
- * How many leading bytes of `chunk` the encoder may pass on unchanged: the
- * index of the first 4-byte word (or edge byte) holding a bare CR, a bare LF or,
- * when stuffing, a dot starting a line — or the length when there is none.
- * Words without a byte below 14 (so without CR or LF) are skipped whole.
- */
-function firstChange(chunk: Uint8Array, afterCr: boolean, atLineStart: boolean, stuff: boolean): number {
-  const length = chunk.length;
-  const first = chunk[0] as number;
-  if (afterCr ? first !== LF : stuff && atLineStart && first === DOT) return 0;
-  const head = Math.min(length, (4 - (chunk.byteOffset & 3)) & 3);
-  for (let i = 0; i < head; i++) if (changes(chunk, i, afterCr, stuff)) return i;
-  const words = (length - head) >> 2;
-  // A chunk too short to reach an aligned word has only edge bytes.
-  const view = words === 0 ? EMPTY_WORDS : new Int32Array(chunk.buffer, chunk.byteOffset + head, words);
-  for (let w = 0; w < words; w++) {
-    const word = view[w] as number;
-    // Non-zero exactly when some byte of the word is below 14 (Bit Twiddling Hacks, "haslessthan").
-    if (((word - 0x0e0e0e0e) & ~word & 0x80808080) !== 0) {
-      const at = head + (w << 2);
-      for (let i = at; i < at + 4; i++) if (changes(chunk, i, afterCr, stuff)) return at;
-    }
-  }
-  for (let i = head + (words << 2); i < length; i++) if (changes(chunk, i, afterCr, stuff)) return i;
-  return length;
-}
-
-/** Whether the byte at `i` needs the encoder: a bare CR or LF, or the LF before a dot that must be stuffed. */
-function changes(chunk: Uint8Array, i: number, afterCr: boolean, stuff: boolean): boolean {
-  const byte = chunk[i] as number;
-  if (byte === CR) return i + 1 < chunk.length && chunk[i + 1] !== LF;
-  if (byte !== LF) return false;
-  const previousIsCr = i === 0 ? afterCr : chunk[i - 1] === CR;
-  return !previousIsCr || (stuff && chunk[i + 1] === DOT);
 }
 
 /**
@@ -182,7 +145,7 @@ export function hasEightBitBytes(bytes: Uint8Array): boolean {
  */
 export function normalisedSize(bytes: Uint8Array): number {
   const length = bytes.length;
-  if (length > 0 && firstChange(bytes, false, true, false) === length) {
+  if (length > 0 && firstChange(bytes, LF, false) === length) {
     // Already CRLF throughout: only a missing final line end is added.
     const last = bytes[length - 1] as number;
     return length + (last === LF ? 0 : last === CR ? 1 : 2);

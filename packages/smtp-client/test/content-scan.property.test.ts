@@ -1,0 +1,119 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { createFirstChangeWasm, firstChange, firstChangeJs, kernelModuleBytes, WINDOW, type FirstChange } from '../src/protocol/content-scan.js';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+
+/** The rule as the encoder needs it, byte pair by byte pair, with the byte before the chunk in front. */
+function reference(chunk: Uint8Array, previous: number, stuff: boolean): number {
+  const bytes = [previous, ...chunk];
+  for (let i = 1; i < bytes.length; i++) {
+    const [before, byte] = [bytes[i - 1], bytes[i]];
+    const bareLf = byte === LF && before !== CR;
+    const bareCr = before === CR && byte !== LF;
+    const leadingDot = stuff && before === LF && byte === DOT;
+    if (bareLf || bareCr || leadingDot) return i - 1;
+  }
+  return chunk.length;
+}
+
+const wasm = createFirstChangeWasm();
+const implementations: [string, FirstChange][] = [
+  ['WebAssembly', wasm as FirstChange],
+  ['JS', firstChangeJs],
+];
+
+/** Places bytes at any offset of a fresh buffer, so word and vector reads meet every alignment. */
+function atOffset(bytes: Uint8Array, offset: number): Uint8Array {
+  const buffer = new Uint8Array(offset + bytes.length);
+  buffer.set(bytes, offset);
+  return buffer.subarray(offset);
+}
+
+/** Bytes rich in CR, LF and dots. */
+const bytesArb = fc.array(fc.oneof(fc.constantFrom(CR, LF, DOT), fc.integer({ min: 0, max: 255 })), { maxLength: 300 }).map((b) => Uint8Array.from(b));
+/** The byte before a chunk: CR, LF or any other. */
+const previousArb = fc.oneof(fc.constantFrom(CR, LF, DOT), fc.integer({ min: 0, max: 255 }));
+
+/**
+ * CRLF lines of letters (some starting with a dot) long enough to span several
+ * of the kernel's windows, with a few bytes changed anywhere, often next to
+ * where one window ends and the next begins.
+ */
+const largeArb = fc
+  .record({
+    length: fc.integer({ min: 1, max: 3 * WINDOW + 100 }),
+    lineBytes: fc.integer({ min: 2, max: 100 }),
+    edits: fc.array(
+      fc.record({
+        at: fc.oneof(fc.nat(), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: -2, max: 1 })).map(([window, by]) => window * WINDOW + by)),
+        byte: fc.constantFrom(CR, LF, DOT, 0x61),
+      }),
+      { maxLength: 4 },
+    ),
+  })
+  .map(({ length, lineBytes, edits }) => {
+    const bytes = new Uint8Array(length).fill(0x61);
+    for (let end = lineBytes; end <= length; end += lineBytes) {
+      bytes[end - 2] = CR;
+      bytes[end - 1] = LF;
+    }
+    for (const { at, byte } of edits) bytes[at % length] = byte;
+    return bytes;
+  });
+
+test('the kernel module is valid WebAssembly, and Node runs it', () => {
+  // The ES2022 lib declares no WebAssembly.
+  const api = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+  expect(api.validate(kernelModuleBytes())).toBe(true);
+  expect(wasm).toBeDefined();
+  expect(firstChange).not.toBe(firstChangeJs);
+});
+
+describe.each(implementations)('%s scan', (_, scan) => {
+  test.prop([bytesArb, previousArb, fc.boolean(), fc.nat({ max: 31 })])('finds the first change in any bytes, at any alignment', (bytes, previous, stuff, offset) => {
+    expect(scan(atOffset(bytes, offset), previous, stuff)).toBe(reference(bytes, previous, stuff));
+  });
+
+  test.prop([largeArb, fc.boolean()], { numRuns: 40 })('finds the first change across windows in large, mostly clean text', (bytes, stuff) => {
+    expect(scan(bytes, LF, stuff)).toBe(reference(bytes, LF, stuff));
+  });
+
+  test.prop([bytesArb, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean()])(
+    'chunk by chunk, each passed the byte before it, finds the changes the whole message has',
+    (bytes, cuts, stuff) => {
+      const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+      let start = 0;
+      for (const end of [...points, bytes.length]) {
+        const previous = start === 0 ? LF : (bytes[start - 1] as number);
+        const inWhole = reference(bytes.subarray(start), previous, stuff);
+        // A CR ending the chunk waits for the next one to say whether it was bare.
+        expect(scan(bytes.subarray(start, end), previous, stuff)).toBe(Math.min(inWhole, end - start));
+        start = end;
+      }
+    },
+  );
+
+  test('a CR ending one chunk and an LF or another byte starting the next', () => {
+    const text = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+    expect(scan(text('a\r'), LF, false)).toBe(2);
+    expect(scan(text('\nb'), CR, false)).toBe(2);
+    expect(scan(text('b\r\n'), CR, false)).toBe(0);
+    expect(scan(text('.b'), LF, true)).toBe(0);
+    expect(scan(text('.b'), LF, false)).toBe(2);
+    expect(scan(new Uint8Array(0), CR, true)).toBe(0);
+  });
+
+  test('a CR ending one window and what starts the next', () => {
+    const bytes = new Uint8Array(2 * WINDOW + 7).fill(0x61);
+    bytes[WINDOW - 1] = CR;
+    expect(scan(bytes, LF, false)).toBe(WINDOW);
+    bytes[WINDOW] = LF;
+    expect(scan(bytes, LF, false)).toBe(bytes.length);
+    bytes[WINDOW + 1] = DOT;
+    expect(scan(bytes, LF, false)).toBe(bytes.length);
+    expect(scan(bytes, LF, true)).toBe(WINDOW + 1);
+  });
+});
