@@ -30,7 +30,7 @@ import {
 } from './pop3-options.js';
 import { apopDigest, extractApopTimestamp } from './protocol/apop.js';
 import { parseCapabilities, type Pop3Capabilities } from './protocol/capabilities.js';
-import { encodeCommand, lineCount, messageNumber } from './protocol/command-encoder.js';
+import { encodeCommand, encodeMessageCommand, lineCount, messageNumber } from './protocol/command-encoder.js';
 import {
   parseScanListing,
   parseStat,
@@ -86,6 +86,13 @@ export interface Pop3DiagnosticChannel {
 }
 
 type SessionState = 'authorization' | 'transaction' | 'closed';
+
+/** A multi-line response being read into memory: its un-stuffed pieces, their size, and the most it may hold. */
+interface BodyCollector {
+  readonly pieces: Uint8Array[];
+  size: number;
+  readonly limit: number;
+}
 
 /**
  * A POP3 client session (RFC 1939, with CAPA, RESP-CODES and PIPELINING of
@@ -285,12 +292,15 @@ export class Pop3Client {
 
   /**
    * RETR: one whole message, un-stuffed, in memory (up to `maxMessageBytes`).
+   * A message that arrived in one read is a view of that read's buffer rather
+   * than a copy, so it may share its `ArrayBuffer` with the bytes around it
+   * (at most one read, 64 KiB): `slice()` it to keep it apart.
    *
    * @param n - the message number
    * @returns the message bytes exactly as stored, with the server's CRLF line endings
    */
   retrieve(n: number): Promise<Uint8Array> {
-    return this.#enqueue(() => this.#retrieveBuffered(this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve')));
+    return this.#enqueue(() => this.#retrieveBuffered(this.#encode(() => encodeMessageCommand('RETR', n), 'retrieve')));
   }
 
   /**
@@ -317,7 +327,7 @@ export class Pop3Client {
     });
     let command: string;
     try {
-      command = this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve');
+      command = this.#encode(() => encodeMessageCommand('RETR', n), 'retrieve');
     } catch (error) {
       stream.fail(error as Error);
       return stream;
@@ -383,18 +393,20 @@ export class Pop3Client {
    * Retrieves several messages, pipelined with up to {@link PIPELINE_WINDOW}
    * commands unanswered when the server advertises PIPELINING, one at a time otherwise.
    * Every reply is read even when one fails, so the session stays in step;
-   * the first failure is then thrown.
+   * the first failure is then thrown. Like {@link Pop3Client.retrieve}'s, the
+   * messages may be views of the buffers they were read into.
    *
    * @param ids - message numbers
    * @returns the messages, in the order of `ids`
    */
   retrieveMany(ids: readonly number[]): Promise<Uint8Array[]> {
-    return this.#enqueue(() =>
-      this.#pipelined(
-        ids.map((n) => this.#encode(() => encodeCommand('RETR', [{ value: messageNumber(n) }]), 'retrieve')),
-        'retrieve',
-        async () => this.#readBody('retrieve', this.#maxMessageBytes),
-      ),
+    return this.#enqueue(
+      async () =>
+        (await this.#pipelined(
+          ids.map((n) => this.#encode(() => encodeMessageCommand('RETR', n), 'retrieve')),
+          'retrieve',
+          this.#maxMessageBytes,
+        )) as Uint8Array[],
     );
   }
 
@@ -405,12 +417,13 @@ export class Pop3Client {
    * @returns the server's answers, in the order of `ids`
    */
   deleteMany(ids: readonly number[]): Promise<Pop3Reply[]> {
-    return this.#enqueue(() =>
-      this.#pipelined(
-        ids.map((n) => this.#encode(() => encodeCommand('DELE', [{ value: messageNumber(n) }]), 'command')),
-        'command',
-        undefined,
-      ),
+    return this.#enqueue(
+      async () =>
+        (await this.#pipelined(
+          ids.map((n) => this.#encode(() => encodeMessageCommand('DELE', n), 'command')),
+          'command',
+          undefined,
+        )) as Pop3Reply[],
     );
   }
 
@@ -742,15 +755,20 @@ export class Pop3Client {
    * commands are unanswered at a time, and once half of them are answered the
    * next half is sent in one write, so the server always has work queued and
    * no round trip is spent waiting between batches. Each status line gets the
-   * `command` deadline and each body the `data` deadline, from when reading it
-   * starts, as for a single command.
+   * `command` deadline and each body the `data` deadline, as for a single
+   * command, counted from the step's first wait for the server: a response
+   * already buffered needs no deadline, and moving it costs a clock read.
+   *
+   * @param bodyLimit - for multi-line responses (RETR), the most bytes one may hold; without it, status lines only
+   * @returns the bodies, or the replies without `bodyLimit`, in the order of `commands`
    */
-  async #pipelined<T>(commands: string[], phase: Pop3Phase, readBody: (() => Promise<T>) | undefined): Promise<T[]> {
+  async #pipelined(commands: string[], phase: Pop3Phase, bodyLimit: number | undefined): Promise<(Uint8Array | Pop3Reply)[]> {
     if (commands.length === 0) return [];
     const capabilities = await this.#loadCapabilities('command');
     const window = capabilities.pipelining ? PIPELINE_WINDOW : 1;
     const refillAt = window >> 1;
-    const results: T[] = [];
+    const multi = bodyLimit !== undefined;
+    const results: (Uint8Array | Pop3Reply)[] = [];
     let failure: Pop3Error | undefined;
     await this.#deadline(phase, this.#timeouts.command, async (restart) => {
       let sent = 0;
@@ -764,17 +782,23 @@ export class Pop3Client {
           await this.#connection.write(batch.length === 1 ? (batch[0] ?? '') : batch.join(''));
           sent += batch.length;
         }
-        restart(phase, this.#timeouts.command);
-        const status = await this.#readStatus(phase, false, readBody !== undefined);
-        if (status.type === 'ok') {
-          if (readBody === undefined) {
-            results.push(this.#reply(status) as T);
-          } else {
-            restart(phase, this.#timeouts.data);
-            results.push(await readBody());
-          }
-        } else {
+        let status = this.#takeStatus(phase, false, multi);
+        if (status === undefined) {
+          restart(phase, this.#timeouts.command);
+          status = await this.#readStatus(phase, false, multi);
+        }
+        if (status.type !== 'ok') {
           failure ??= this.#commandFailure(status, commands[answered] ?? '', phase);
+        } else if (bodyLimit === undefined) {
+          results.push(this.#reply(status));
+        } else {
+          const body: BodyCollector = { pieces: [], size: 0, limit: bodyLimit };
+          if (!this.#collectBody(body, phase)) {
+            restart(phase, this.#timeouts.data);
+            do await this.#fill(phase);
+            while (!this.#collectBody(body, phase));
+          }
+          results.push(this.#bodyBytes(body, phase));
         }
       }
     });
@@ -862,41 +886,62 @@ export class Pop3Client {
    */
   async #readStatus(phase: Pop3Phase, continuationAllowed = false, multi = false): Promise<StatusLine> {
     for (;;) {
-      const status = this.#parser.readStatus();
-      if (status !== undefined) {
-        if (status.type === 'continuation') {
-          this.#transcript.server(status.line, continuationAllowed ? '+ <redacted>' : undefined);
-          if (!continuationAllowed) {
-            throw this.#protocolFailure('unexpected-response', `The server sent a SASL continuation outside AUTH: ${status.line}`, phase);
-          }
-        } else {
-          this.#transcript.server(status.line);
-          if (multi && status.type === 'ok') this.#parser.beginBody();
-        }
-        return status;
-      }
+      const status = this.#takeStatus(phase, continuationAllowed, multi);
+      if (status !== undefined) return status;
       await this.#fill(phase);
     }
   }
 
+  /** {@link Pop3Client.#readStatus} for a status line already buffered: `undefined` when more bytes are needed. */
+  #takeStatus(phase: Pop3Phase, continuationAllowed: boolean, multi: boolean): StatusLine | undefined {
+    const status = this.#parser.readStatus();
+    if (status === undefined) return undefined;
+    if (status.type === 'continuation') {
+      this.#transcript.server(status.line, continuationAllowed ? '+ <redacted>' : undefined);
+      if (!continuationAllowed) {
+        throw this.#protocolFailure('unexpected-response', `The server sent a SASL continuation outside AUTH: ${status.line}`, phase);
+      }
+    } else {
+      this.#transcript.server(status.line);
+      if (multi && status.type === 'ok') this.#parser.beginBody();
+    }
+    return status;
+  }
+
   async #readBody(phase: Pop3Phase, limit: number): Promise<Uint8Array> {
-    const pieces: Uint8Array[] = [];
-    let size = 0;
+    const body: BodyCollector = { pieces: [], size: 0, limit };
+    while (!this.#collectBody(body, phase)) await this.#fill(phase);
+    return this.#bodyBytes(body, phase);
+  }
+
+  /** Moves the buffered part of the body into `body`: true once its terminator has been read. */
+  #collectBody(body: BodyCollector, phase: Pop3Phase): boolean {
     for (;;) {
-      const chunk = await this.#nextBodyChunk(phase);
-      if (chunk === null) break;
-      size += chunk.length;
-      if (size > limit) {
+      let event;
+      try {
+        event = this.#parser.readBody();
+      } catch (error) {
+        throw this.#translate(error, phase);
+      }
+      if (event === undefined) return false;
+      if (event.type === 'end') return true;
+      body.size += event.bytes.length;
+      if (body.size > body.limit) {
         throw this.#protocolFailure(
           'response-too-large',
-          `The server's response exceeds ${limit} bytes, the limit for a response held in memory; the connection was closed. Use retrieveStream() for large messages, or raise maxMessageBytes.`,
+          `The server's response exceeds ${body.limit} bytes, the limit for a response held in memory; the connection was closed. Use retrieveStream() for large messages, or raise maxMessageBytes.`,
           phase,
         );
       }
-      pieces.push(chunk);
+      body.pieces.push(event.bytes);
     }
-    if (phase === 'retrieve' && this.#transcript.enabled) this.#transcript.info(`(message data: ${size} bytes)`);
-    return Buffer.concat(pieces, size);
+  }
+
+  #bodyBytes(body: BodyCollector, phase: Pop3Phase): Uint8Array {
+    if (phase === 'retrieve' && this.#transcript.enabled) this.#transcript.info(`(message data: ${body.size} bytes)`);
+    const [first] = body.pieces;
+    // A response that arrived within one read is handed out as the parser's view of it: no copy.
+    return body.pieces.length === 1 && first !== undefined ? first : Buffer.concat(body.pieces, body.size);
   }
 
   async #nextBodyChunk(phase: Pop3Phase): Promise<Uint8Array | null> {

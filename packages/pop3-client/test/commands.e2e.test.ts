@@ -124,6 +124,15 @@ describe('pipelining', () => {
     await server.close();
   });
 
+  it('hands out messages that share no bytes: overwriting one leaves the others intact', async () => {
+    const { client } = await session({ mailbox: many });
+    const messages = await client.retrieveMany(many.map((_, i) => i + 1));
+    messages.forEach((message, i) => {
+      expect(utf8(message)).toBe(many[i]);
+      message.fill(0x21);
+    });
+  });
+
   it('falls back to one command at a time without PIPELINING', async () => {
     const { server, client } = await session({ mailbox: many.slice(0, 5), pipelining: false });
     expect((await client.retrieveMany([1, 2, 3, 4, 5])).map(utf8)).toEqual(many.slice(0, 5));

@@ -92,6 +92,21 @@ export function messageNumber(n: number): string {
 }
 
 /**
+ * Encodes a command whose one argument is a message number (`RETR 7`, `DELE 7`):
+ * what {@link encodeCommand} makes of `keyword` and {@link messageNumber}`(n)`,
+ * without its general checks, which digits cannot fail. Pipelined retrieval
+ * encodes thousands of these at once.
+ *
+ * @param keyword - a command keyword of this client (`RETR`, `DELE`, `LIST`, `UIDL`, `TOP`)
+ * @param n - the message number
+ * @returns the command line with its CRLF
+ * @throws {@link Pop3ProtocolError} `invalid-argument` when `n` is not a positive safe integer
+ */
+export function encodeMessageCommand(keyword: string, n: number): string {
+  return `${keyword} ${messageNumber(n)}\r\n`;
+}
+
+/**
  * Checks a TOP line count: a non-negative decimal integer.
  *
  * @param lines - how many body lines to fetch

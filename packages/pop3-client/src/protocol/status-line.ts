@@ -40,6 +40,14 @@ const RESP_CODE = /^\[([\x21-\x2e\x30-\x5c\x5e-\x7e]+(?:\/[\x21-\x2e\x30-\x5c\x5
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LEFT_BRACKET = 0x5b;
+/** ORed into an ASCII letter, gives its lower case; no other character becomes an ASCII letter by it. */
+const LOWER = 0x20;
+
 /**
  * Parses one status line (without its line ending): `+OK`, `-ERR`, each with
  * an optional RFC 2449 response code, or a `+` SASL continuation.
@@ -50,13 +58,14 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  */
 export function parseStatusLine(bytes: Uint8Array): StatusLine {
   const line = decoder.decode(bytes);
-  const ok = /^\+OK(?=$|[ \t])/i.exec(line);
-  const err = ok === null ? /^-ERR(?=$|[ \t])/i.exec(line) : null;
-  if (ok !== null || err !== null) {
-    const rest = line.slice((ok ?? err)?.[0].length ?? 0).replace(/^[ \t]/, '');
-    const code = RESP_CODE.exec(rest);
+  // Compared code by code rather than with a regular expression: every response of a pipelined batch passes here.
+  const indicator = indicatorLength(line);
+  if (indicator > 0) {
+    const after = line.charCodeAt(indicator);
+    const rest = after === SPACE || after === TAB ? line.slice(indicator + 1) : line.slice(indicator);
+    const code = rest.charCodeAt(0) === LEFT_BRACKET ? RESP_CODE.exec(rest) : null;
     return {
-      type: ok !== null ? 'ok' : 'err',
+      type: indicator === 3 ? 'ok' : 'err',
       code: code?.[1]?.toUpperCase(),
       text: code === null ? rest : rest.slice(code[0].length),
       line,
@@ -71,4 +80,27 @@ export function parseStatusLine(bytes: Uint8Array): StatusLine {
       'Check that the port really serves POP3 (and not, say, POP3S or IMAP).',
     { response: line.slice(0, 200) },
   );
+}
+
+/**
+ * The length of the line's `+OK` (3) or `-ERR` (4) indicator, in any case and
+ * followed by the end of the line, a space or a tab; 0 when it has neither.
+ */
+function indicatorLength(line: string): number {
+  let length = 0;
+  const first = line.charCodeAt(0);
+  if (first === PLUS && (line.charCodeAt(1) | LOWER) === 0x6f && (line.charCodeAt(2) | LOWER) === 0x6b) {
+    length = 3;
+  } else if (
+    first === MINUS &&
+    (line.charCodeAt(1) | LOWER) === 0x65 &&
+    (line.charCodeAt(2) | LOWER) === 0x72 &&
+    (line.charCodeAt(3) | LOWER) === 0x72
+  ) {
+    length = 4;
+  } else {
+    return 0;
+  }
+  const after = line.charCodeAt(length);
+  return Number.isNaN(after) || after === SPACE || after === TAB ? length : 0;
 }
