@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { Pop3ProtocolError, ResponseParser } from '@sysmail/pop3-client';
+import { MAX_BODY_LINE_BYTES, Pop3ProtocolError, ResponseParser } from '@sysmail/pop3-client';
 
 /** The reference stuffer, as the fake server does it: a '.' that starts a line (after any LF) is doubled; CRLF is added unless present; then '.\r\n'. */
 function stuff(message: Uint8Array): Uint8Array {
@@ -139,4 +139,44 @@ describe('arbitrary server bytes', () => {
     };
     expect(run(cutAt(bytes, cutPoints))).toEqual(run([bytes]));
   });
+});
+
+describe('line length limit', () => {
+  // Lines around the limit, some starting with a dot (stuffed on the wire, so one byte longer there).
+  const lineAroundLimit = fc.record({
+    dot: fc.boolean(),
+    length: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: MAX_BODY_LINE_BYTES - 3, max: MAX_BODY_LINE_BYTES + 2 })),
+    lf: fc.constantFrom('\r\n', '\n'),
+  });
+  const longMessage = fc
+    .array(lineAroundLimit, { minLength: 1, maxLength: 5 })
+    .map((lines) => Buffer.from(lines.map((l) => `${l.dot ? '.' : ''}${'z'.repeat(l.length)}${l.lf}`).join('')));
+
+  /** The most bytes before an LF (CR and stuffing dots included) on any line of the stuffed body, up to its terminator. */
+  function longestWireLine(wire: Uint8Array): number {
+    let longest = 0;
+    let current = 0;
+    for (let i = 0; i < wire.length - 3; i++) {
+      if (wire[i] === 0x0a) current = 0;
+      else longest = Math.max(longest, ++current);
+    }
+    return longest;
+  }
+
+  test.prop([longMessage, cuts], { numRuns: 60 })(
+    'refuses a body exactly when a line on the wire exceeds 64 KiB and its line ending, whatever the fragmentation',
+    (message, cutPoints) => {
+      const wire = stuff(message);
+      const tooLong = longestWireLine(wire) > MAX_BODY_LINE_BYTES + 1;
+      let outcome: 'ended' | 'refused';
+      try {
+        outcome = unstuff(cutAt(wire, cutPoints.map((c) => c * 4099))).ended ? 'ended' : 'refused';
+      } catch (error) {
+        expect(error).toBeInstanceOf(Pop3ProtocolError);
+        expect((error as Pop3ProtocolError).reason).toBe('line-too-long');
+        outcome = 'refused';
+      }
+      expect(outcome).toBe(tooLong ? 'refused' : 'ended');
+    },
+  );
 });

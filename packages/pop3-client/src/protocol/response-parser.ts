@@ -165,9 +165,9 @@ export class ResponseParser {
       }
       position = next;
     }
-    // Line lengths are checked on the wire bytes, up to the terminator, before un-stuffing rewrites them.
-    const terminator = buffer.indexOf(LF_DOT_CRLF, position);
-    this.#checkLines(buffer, terminator < 0 ? length : terminator + LF_DOT_CRLF.length);
+    // Line lengths are checked on the wire bytes, up to the terminator, each stretch before
+    // un-stuffing rewrites it; the search for line-starting dots finds the terminator too.
+    let checked = 0;
     // Un-stuff in place: each run of kept bytes moves left over the dots dropped before it.
     const outStart = position;
     let write = position;
@@ -177,6 +177,8 @@ export class ResponseParser {
       const lf = this.#findLineDot(buffer, position);
       if (lf < 0) break;
       const dot = lf + 1;
+      this.#checkLines(buffer, checked, dot);
+      checked = dot;
       const resolved = afterDot(buffer, dot + 1);
       if (resolved === 'stuffed') {
         if (write !== runStart) buffer.copyWithin(write, runStart, dot);
@@ -196,6 +198,7 @@ export class ResponseParser {
       runStart = -1;
       break;
     }
+    if (!this.#terminated) this.#checkLines(buffer, checked, length);
     if (runStart >= 0) {
       if (write !== runStart) buffer.copyWithin(write, runStart, length);
       write += length - runStart;
@@ -236,12 +239,24 @@ export class ResponseParser {
   }
 
   /**
-   * Tracks line lengths over `bytes[0, end)`, which continues the current line.
-   * Jumps to the last LF within each 64 KiB window, so a normal message costs a
-   * handful of native scans per window rather than one step per line.
+   * Tracks line lengths over `bytes[start, end)`, which continues the current
+   * line. A stretch that cannot hold an overlong line costs one comparison (or
+   * one native scan for the start of its last line); a longer one jumps to the
+   * last LF within each 64 KiB window, so a normal message costs a handful of
+   * native scans per window rather than one step per line.
    */
-  #checkLines(bytes: Buffer, end: number): void {
-    let position = 0;
+  #checkLines(bytes: Buffer, start: number, end: number): void {
+    if (this.#lineLength + end - start <= MAX_BODY_LINE_BYTES + 1) {
+      if (end === start) return;
+      if (bytes[end - 1] === LF) {
+        this.#lineLength = 0;
+        return;
+      }
+      const lastLf = bytes.lastIndexOf(LF, end - 1);
+      this.#lineLength = lastLf >= start ? end - lastLf - 1 : this.#lineLength + end - start;
+      return;
+    }
+    let position = start;
     let length = this.#lineLength;
     for (;;) {
       const room = MAX_BODY_LINE_BYTES + 2 - length;
