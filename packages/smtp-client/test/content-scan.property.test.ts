@@ -69,7 +69,19 @@ test('the kernel module is valid WebAssembly, and Node runs it', () => {
   const api = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
   expect(api.validate(kernelModuleBytes())).toBe(true);
   expect(wasm).toBeDefined();
-  expect(firstChange).not.toBe(firstChangeJs);
+});
+
+test('firstChange answers like the reference before and after it builds the kernel', () => {
+  const clean = Buffer.from('line\r\n'.repeat(40_000), 'latin1');
+  const dirty = Buffer.from(clean);
+  dirty[dirty.length - 3] = LF;
+  // More bytes than the JS scan takes on before the kernel is built.
+  for (let round = 0; round < 6; round++) {
+    expect(firstChange(clean, LF, true)).toBe(clean.length);
+    expect(firstChange(dirty, LF, false)).toBe(dirty.length - 3);
+    expect(firstChange(clean.subarray(6), CR, false)).toBe(0);
+    expect(firstChange(clean.subarray(5), CR, false)).toBe(clean.length - 5);
+  }
 });
 
 describe.each(implementations)('%s scan', (_, scan) => {

@@ -1,7 +1,20 @@
 import { fc, test } from '@fast-check/vitest';
-import { expect } from 'vitest';
+import { beforeEach, describe, expect, vi } from 'vitest';
 import { DataEncoder } from '../src/index.js';
+import type { FirstChange } from '../src/protocol/content-scan.js';
 import { normalisedSize } from '../src/protocol/data-encoder.js';
+
+/**
+ * Which scan the encoder uses: the one it picks itself depends on how many
+ * bytes the process has scanned, so each property runs with each, chosen here.
+ */
+const scan = vi.hoisted(() => ({ kernel: false }));
+vi.mock('../src/protocol/content-scan.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/protocol/content-scan.js')>();
+  const kernel = original.createFirstChangeWasm() as FirstChange;
+  const firstChange: FirstChange = (chunk, previous, stuff) => (scan.kernel ? kernel : original.firstChangeJs)(chunk, previous, stuff);
+  return { ...original, firstChange };
+});
 
 /** Bytes rich in CR, LF and dots, where smuggling bugs live. */
 const messageArb = fc.array(fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x2e), fc.integer({ min: 0, max: 255 })), { maxLength: 400 }).map((b) => Uint8Array.from(b));
@@ -45,28 +58,6 @@ function unstuff(encoded: Buffer): Buffer {
   return Buffer.from(body.split('\r\n').map((line) => (line.startsWith('.') ? line.slice(1) : line)).join('\r\n'), 'latin1');
 }
 
-test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])(
-  'DATA output has no bare CR/LF, one end-of-data at the very end, and un-stuffs to the CRLF-normalised input, for any chunking',
-  (message, cuts) => {
-    const encoded = Buffer.from(encodeAll(chunked(message, cuts), 'data'));
-    expect(hasBareCrOrLf(encoded)).toBe(false);
-    const withLeadingCrlf = Buffer.concat([Buffer.from('\r\n'), encoded]);
-    expect(withLeadingCrlf.indexOf('\r\n.\r\n')).toBe(withLeadingCrlf.length - 5);
-    expect(unstuff(encoded).equals(normalise(message))).toBe(true);
-    expect(encoded.equals(Buffer.from(encodeAll([message], 'data')))).toBe(true);
-  },
-);
-
-test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])('BDAT output is the CRLF-normalised input, for any chunking', (message, cuts) => {
-  const encoded = Buffer.from(encodeAll(chunked(message, cuts), 'bdat'));
-  expect(hasBareCrOrLf(encoded)).toBe(false);
-  expect(encoded.equals(normalise(message))).toBe(true);
-});
-
-test.prop([messageArb])('normalisedSize is the size of the CRLF-normalised message', (message) => {
-  expect(normalisedSize(message)).toBe(normalise(message).length);
-});
-
 /**
  * Mostly clean CRLF text, where the encoder skips whole words and hands chunks
  * back unchanged, with a few bytes that need it (a bare CR or LF, a leading dot,
@@ -86,17 +77,48 @@ const mostlyCleanArb = fc
     return buffer.subarray(offset);
   });
 
-test.prop([mostlyCleanArb, fc.array(fc.nat(), { maxLength: 6 })])(
-  'mostly clean text, at any alignment and chunking, encodes like the reference in both framings',
-  (message, cuts) => {
-    expect(Buffer.from(encodeAll(chunked(message, cuts), 'bdat')).equals(normalise(message))).toBe(true);
-    expect(unstuff(Buffer.from(encodeAll(chunked(message, cuts), 'data'))).equals(normalise(message))).toBe(true);
-    expect(normalisedSize(message)).toBe(normalise(message).length);
-  },
-);
+describe.each([
+  ['JS', false],
+  ['WebAssembly', true],
+])('with the %s scan', (_, kernel) => {
+  beforeEach(() => {
+    scan.kernel = kernel;
+  });
 
-test.prop([mostlyCleanArb])('a chunk that needs no change is handed back as it is, and one that does is not', (message) => {
-  // A CR ending the chunk is passed on: its LF may start the next one.
-  const decided = message.at(-1) === 0x0d ? message.subarray(0, -1) : message;
-  expect(new DataEncoder('bdat').push(message) === message).toBe(!hasBareCrOrLf(Buffer.from(decided)));
+  test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])(
+    'DATA output has no bare CR/LF, one end-of-data at the very end, and un-stuffs to the CRLF-normalised input, for any chunking',
+    (message, cuts) => {
+      const encoded = Buffer.from(encodeAll(chunked(message, cuts), 'data'));
+      expect(hasBareCrOrLf(encoded)).toBe(false);
+      const withLeadingCrlf = Buffer.concat([Buffer.from('\r\n'), encoded]);
+      expect(withLeadingCrlf.indexOf('\r\n.\r\n')).toBe(withLeadingCrlf.length - 5);
+      expect(unstuff(encoded).equals(normalise(message))).toBe(true);
+      expect(encoded.equals(Buffer.from(encodeAll([message], 'data')))).toBe(true);
+    },
+  );
+
+  test.prop([messageArb, fc.array(fc.nat(), { maxLength: 20 })])('BDAT output is the CRLF-normalised input, for any chunking', (message, cuts) => {
+    const encoded = Buffer.from(encodeAll(chunked(message, cuts), 'bdat'));
+    expect(hasBareCrOrLf(encoded)).toBe(false);
+    expect(encoded.equals(normalise(message))).toBe(true);
+  });
+
+  test.prop([messageArb])('normalisedSize is the size of the CRLF-normalised message', (message) => {
+    expect(normalisedSize(message)).toBe(normalise(message).length);
+  });
+
+  test.prop([mostlyCleanArb, fc.array(fc.nat(), { maxLength: 6 })])(
+    'mostly clean text, at any alignment and chunking, encodes like the reference in both framings',
+    (message, cuts) => {
+      expect(Buffer.from(encodeAll(chunked(message, cuts), 'bdat')).equals(normalise(message))).toBe(true);
+      expect(unstuff(Buffer.from(encodeAll(chunked(message, cuts), 'data'))).equals(normalise(message))).toBe(true);
+      expect(normalisedSize(message)).toBe(normalise(message).length);
+    },
+  );
+
+  test.prop([mostlyCleanArb])('a chunk that needs no change is handed back as it is, and one that does is not', (message) => {
+    // A CR ending the chunk is passed on: its LF may start the next one.
+    const decided = message.at(-1) === 0x0d ? message.subarray(0, -1) : message;
+    expect(new DataEncoder('bdat').push(message) === message).toBe(!hasBareCrOrLf(Buffer.from(decided)));
+  });
 });

@@ -83,6 +83,18 @@ export const WINDOW = 64 * 1024;
 const PAGE = 64 * 1024;
 const PAGES = Math.ceil((WINDOW_AT + WINDOW + STEP + 16) / PAGE);
 
+/** Module bytes as written below: numbers, in arrays nested as the listing reads, flattened once. */
+type Code = number | readonly Code[];
+
+function flat(code: readonly Code[], into: number[] = []): number[] {
+  // Array.prototype.flat(Infinity) took ~1 ms here: as long as everything else of the kernel's set-up.
+  for (const item of code) {
+    if (typeof item === 'number') into.push(item);
+    else flat(item, into);
+  }
+  return into;
+}
+
 /** WebAssembly opcodes the kernel uses (core and SIMD, WebAssembly 2.0). */
 const OP = {
   block: 0x02,
@@ -134,17 +146,18 @@ function sleb(value: number): number[] {
 }
 
 /** A vector: its length, then its items. */
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+function vector(items: readonly Code[]): Code[] {
+  return [uleb(items.length), items];
 }
 
-/** A section: id, byte size, contents. */
-function section(id: number, contents: number[]): number[] {
-  return [id, ...uleb(contents.length), ...contents];
+/** A section, or a function body: its size in bytes, then its bytes. */
+function sized(contents: readonly Code[]): number[] {
+  const bytes = flat(contents);
+  return [...uleb(bytes.length), ...bytes];
 }
 
-function name(text: string): number[] {
-  return vector([...text].map((c) => [c.charCodeAt(0)]));
+function name(text: string): Code[] {
+  return vector(Array.from(text, (c) => c.charCodeAt(0)));
 }
 
 /**
@@ -170,35 +183,35 @@ function name(text: string): number[] {
  * $i
  * ```
  */
-function scanBody(stuff: boolean): number[] {
+function scanBody(stuff: boolean): Code[] {
   const [n, i, cr, lf, dot, byte, before] = [0, 1, 2, 3, 4, 5, 6];
-  const get = (local: number): number[] => [OP.localGet, local];
-  const splat = (value: number, local: number): number[] => [OP.i32Const, ...sleb(value), ...SIMD.i8x16Splat, OP.localSet, local];
+  const get = (local: number): Code[] => [OP.localGet, local];
+  const splat = (value: number, local: number): Code[] => [OP.i32Const, sleb(value), SIMD.i8x16Splat, OP.localSet, local];
   // memarg: alignment hint 2^0 (the loads are unaligned), then the constant offset.
-  const load = (offset: number, local: number): number[] => [...get(i), ...SIMD.load, 0, ...uleb(offset), OP.localSet, local];
-  const changes = (k: number): number[] => [
-    ...load(WINDOW_AT + k, byte),
-    ...load(WINDOW_AT - 1 + k, before),
-    ...get(byte), ...get(lf), ...SIMD.i8x16Eq,
-    ...get(before), ...get(cr), ...SIMD.i8x16Eq,
-    ...SIMD.xor,
-    ...(stuff ? [...get(byte), ...get(dot), ...SIMD.i8x16Eq, ...get(before), ...get(lf), ...SIMD.i8x16Eq, ...SIMD.and, ...SIMD.or] : []),
+  const load = (offset: number, local: number): Code[] => [get(i), SIMD.load, 0, uleb(offset), OP.localSet, local];
+  const changes = (k: number): Code[] => [
+    load(WINDOW_AT + k, byte),
+    load(WINDOW_AT - 1 + k, before),
+    get(byte), get(lf), SIMD.i8x16Eq,
+    get(before), get(cr), SIMD.i8x16Eq,
+    SIMD.xor,
+    stuff ? [get(byte), get(dot), SIMD.i8x16Eq, get(before), get(lf), SIMD.i8x16Eq, SIMD.and, SIMD.or] : [],
   ];
-  const blocks: number[] = [...changes(0)];
-  for (let k = 16; k < STEP; k += 16) blocks.push(...changes(k), ...SIMD.or);
+  const blocks: Code[] = [changes(0)];
+  for (let k = 16; k < STEP; k += 16) blocks.push(changes(k), SIMD.or);
   return [
-    ...vector([[1, OP.i32], [5, OP.v128]]),
-    ...splat(CR, cr), ...splat(LF, lf), ...splat(DOT, dot),
+    vector([[1, OP.i32], [5, OP.v128]]),
+    splat(CR, cr), splat(LF, lf), splat(DOT, dot),
     OP.block, OP.void,
     OP.loop, OP.void,
-    ...get(i), ...get(n), OP.i32GeU, OP.brIf, 1,
-    ...blocks,
-    ...SIMD.anyTrue, OP.brIf, 1,
-    ...get(i), OP.i32Const, ...sleb(STEP), OP.i32Add, OP.localSet, i,
+    get(i), get(n), OP.i32GeU, OP.brIf, 1,
+    blocks,
+    SIMD.anyTrue, OP.brIf, 1,
+    get(i), OP.i32Const, sleb(STEP), OP.i32Add, OP.localSet, i,
     OP.br, 0,
     OP.end,
     OP.end,
-    ...get(i),
+    get(i),
     OP.end,
   ];
 }
@@ -208,17 +221,18 @@ function scanBody(stuff: boolean): number[] {
  * and `scan` (BDAT framing) and `scanStuffed` (DATA framing), both `(i32) -> i32`.
  */
 export function kernelModuleBytes(): Uint8Array {
-  const scanType = [0x60, ...vector([[OP.i32]]), ...vector([[OP.i32]])];
-  const bodies = [scanBody(false), scanBody(true)].map((body) => [...uleb(body.length), ...body]);
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d], // "\0asm"
-    ...[0x01, 0x00, 0x00, 0x00], // version 1
-    ...section(1, vector([scanType])),
-    ...section(3, vector([[0], [0]])),
-    ...section(5, vector([[0x00, ...uleb(PAGES)]])),
-    ...section(7, vector([[...name('memory'), 0x02, 0], [...name('scan'), 0x00, 0], [...name('scanStuffed'), 0x00, 1]])),
-    ...section(10, vector(bodies)),
-  ]);
+  const scanType = [0x60, vector([OP.i32]), vector([OP.i32])];
+  return Uint8Array.from(
+    flat([
+      [0x00, 0x61, 0x73, 0x6d], // "\0asm"
+      [0x01, 0x00, 0x00, 0x00], // version 1
+      [1, sized(vector([scanType]))], // types
+      [3, sized(vector([0, 0]))], // functions: both of type 0
+      [5, sized(vector([[0x00, uleb(PAGES)]]))], // memory: minimum only
+      [7, sized(vector([[name('memory'), 0x02, 0], [name('scan'), 0x00, 0], [name('scanStuffed'), 0x00, 1]]))], // exports
+      [10, sized(vector([sized(scanBody(false)), sized(scanBody(true))]))], // code
+    ]),
+  );
 }
 
 /** The part of the WebAssembly JS API used here (the ES2022 lib declares none of it). */
@@ -259,5 +273,22 @@ export function createFirstChangeWasm(): FirstChange | undefined {
   };
 }
 
-/** The fastest {@link FirstChange} this runtime offers. */
-export const firstChange: FirstChange = createFirstChangeWasm() ?? firstChangeJs;
+/**
+ * Bytes scanned in JS before the kernel is built. Building it in a cold process
+ * (~2 ms) costs about what the JS scan takes for this many bytes, so a process
+ * that sends a few notifications never pays for it, and one that sends more
+ * pays at most about twice the least it could have (ski rental).
+ */
+const JS_BYTES_BEFORE_KERNEL = 1024 * 1024;
+let scannedInJs = 0;
+let kernelScan: FirstChange | undefined;
+
+/** {@link FirstChange} in JS for the first bytes a process sends, then on the WebAssembly kernel where there is one. */
+export const firstChange: FirstChange = (chunk, previous, stuff) => {
+  if (kernelScan === undefined) {
+    scannedInJs += chunk.length;
+    if (scannedInJs < JS_BYTES_BEFORE_KERNEL) return firstChangeJs(chunk, previous, stuff);
+    kernelScan = createFirstChangeWasm() ?? firstChangeJs;
+  }
+  return kernelScan(chunk, previous, stuff);
+};
