@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import { createFirstChangeWasm, firstChange, firstChangeJs, kernelModuleBytes, WINDOW, type FirstChange } from '../src/protocol/content-scan.js';
 
 const CR = 0x0d;
@@ -69,6 +69,24 @@ test('the kernel module is valid WebAssembly, and Node runs it', () => {
   const api = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
   expect(api.validate(kernelModuleBytes())).toBe(true);
   expect(wasm).toBeDefined();
+});
+
+describe('without WebAssembly', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  test('there is no kernel where WebAssembly is missing, without SIMD, or refused', () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    expect(createFirstChangeWasm()).toBeUndefined();
+    vi.stubGlobal('WebAssembly', { validate: () => false });
+    expect(createFirstChangeWasm()).toBeUndefined();
+    const refuse = (): never => {
+      throw new Error('Wasm code generation disallowed by embedder');
+    };
+    vi.stubGlobal('WebAssembly', { validate: () => true, Module: refuse, Instance: refuse });
+    expect(createFirstChangeWasm()).toBeUndefined();
+  });
 });
 
 test('firstChange answers like the reference before and after it builds the kernel', () => {

@@ -31,7 +31,7 @@ export type FirstChange = (chunk: Uint8Array, previous: number, stuff: boolean) 
  * @param stuff - whether a dot starting a line counts
  * @returns the first index in `from..to` that needs a change, or `to`
  */
-export function firstChangeBetween(chunk: Uint8Array, previous: number, from: number, to: number, stuff: boolean): number {
+function firstChangeBetween(chunk: Uint8Array, previous: number, from: number, to: number, stuff: boolean): number {
   let before = from === 0 ? previous : (chunk[from - 1] as number);
   for (let i = from; i < to; i++) {
     const byte = chunk[i] as number;
@@ -239,7 +239,14 @@ export function kernelModuleBytes(): Uint8Array {
 interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { memory: { buffer: ArrayBuffer }; scan: (n: number) => number; scanStuffed: (n: number) => number } };
+  Instance: new (module: object) => { exports: KernelExports };
+}
+
+/** What the kernel module exports. */
+interface KernelExports {
+  memory: { buffer: ArrayBuffer };
+  scan: (n: number) => number;
+  scanStuffed: (n: number) => number;
 }
 
 /**
@@ -247,13 +254,20 @@ interface WebAssemblyApi {
  * is copied into the kernel's memory, scanned {@link STEP} bytes at a time, and a step
  * that shows a change is looked at again byte by byte.
  *
- * @returns undefined when WebAssembly or its SIMD instructions are unavailable
+ * @returns undefined when WebAssembly or its SIMD instructions are unavailable, or compiling is refused
  */
 export function createFirstChangeWasm(): FirstChange | undefined {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   const bytes = kernelModuleBytes();
   if (api === undefined || !api.validate(bytes)) return undefined;
-  const { memory, scan, scanStuffed } = new api.Instance(new api.Module(bytes)).exports;
+  let exports: KernelExports;
+  try {
+    exports = new api.Instance(new api.Module(bytes)).exports;
+  } catch {
+    // An embedder may refuse to compile WebAssembly (a CSP without 'wasm-unsafe-eval'): the JS scan answers alike.
+    return undefined;
+  }
+  const { memory, scan, scanStuffed } = exports;
   const window = new Uint8Array(memory.buffer);
   return (chunk, previous, stuff) => {
     const length = chunk.length;
