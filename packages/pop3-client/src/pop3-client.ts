@@ -46,7 +46,7 @@ import { runSaslExchange } from './sasl-exchange.js';
 import { handshakeDropped, isDroppedConnection, isWireError, pop3ErrorFromWire } from './wire-error-mapping.js';
 
 /** How many pipelined commands may be unanswered at a time (RFC 2449 PIPELINING). */
-export const PIPELINE_WINDOW = 32;
+export const PIPELINE_WINDOW = 128;
 
 const MAX_CAPA_BYTES = 64 * 1024;
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
@@ -403,7 +403,7 @@ export class Pop3Client {
     return this.#enqueue(
       async () =>
         (await this.#pipelined(
-          ids.map((n) => this.#encode(() => encodeMessageCommand('RETR', n), 'retrieve')),
+          this.#encode(() => ids.map((n) => encodeMessageCommand('RETR', n)), 'retrieve'),
           'retrieve',
           this.#maxMessageBytes,
         )) as Uint8Array[],
@@ -420,7 +420,7 @@ export class Pop3Client {
     return this.#enqueue(
       async () =>
         (await this.#pipelined(
-          ids.map((n) => this.#encode(() => encodeMessageCommand('DELE', n), 'command')),
+          this.#encode(() => ids.map((n) => encodeMessageCommand('DELE', n)), 'command'),
           'command',
           undefined,
         )) as Pop3Reply[],
@@ -778,7 +778,7 @@ export class Pop3Client {
           const batch = commands.slice(sent, answered + window);
           // With nothing outstanding, anything buffered answers no command.
           if (sent === answered) this.#refuseUnsolicited(batch[0] ?? '');
-          for (const command of batch) this.#transcript.client(command.slice(0, -2));
+          if (this.#transcript.enabled) for (const command of batch) this.#transcript.client(command.slice(0, -2));
           await this.#connection.write(batch.length === 1 ? (batch[0] ?? '') : batch.join(''));
           sent += batch.length;
         }
@@ -849,7 +849,7 @@ export class Pop3Client {
     return { line: this.#transcript.scrub(status.line), text: status.text, code: status.type === 'continuation' ? undefined : status.code };
   }
 
-  #encode(encode: () => string, phase: Pop3Phase): string {
+  #encode<T extends string | string[]>(encode: () => T, phase: Pop3Phase): T {
     try {
       return encode();
     } catch (error) {

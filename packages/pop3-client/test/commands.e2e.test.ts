@@ -59,6 +59,14 @@ describe('mailbox commands', () => {
     expect(client.closed).toBe(false);
   });
 
+  it('refuses a batch with an invalid message number before sending any of it', async () => {
+    const { server, client } = await session();
+    await expect(client.retrieveMany([1, 2, 0])).rejects.toMatchObject({ reason: 'invalid-argument', phase: 'retrieve' });
+    await expect(client.deleteMany([1, Number.NaN])).rejects.toMatchObject({ reason: 'invalid-argument', phase: 'command' });
+    expect(server.sessions[0]?.commands.filter((c) => /^(RETR|DELE)/.test(c))).toEqual([]);
+    expect(utf8(await client.retrieve(2))).toBe(MESSAGES[1]);
+  });
+
   it('DELE takes effect only at QUIT; RSET undoes it', async () => {
     const { server, client } = await session();
     await client.delete(1);
@@ -91,7 +99,7 @@ describe('mailbox commands', () => {
 });
 
 describe('pipelining', () => {
-  const many = Array.from({ length: 40 }, (_, i) => `Subject: ${i}\r\n\r\n.body ${i}\r\n`);
+  const many = Array.from({ length: 300 }, (_, i) => `Subject: ${i}\r\n\r\n.body ${i}\r\n`);
 
   it('pipelines RETR and DELE when PIPELINING is advertised, a whole window first', async () => {
     const { server, client } = await session({ mailbox: many });
@@ -99,7 +107,7 @@ describe('pipelining', () => {
     const messages = await client.retrieveMany(ids);
     expect(messages.map(utf8)).toEqual(many);
     const replies = await client.deleteMany(ids);
-    expect(replies).toHaveLength(40);
+    expect(replies).toHaveLength(many.length);
     const batches = server.sessions[0]?.batches ?? [];
     for (const keyword of ['RETR', 'DELE']) {
       const sent = batches.filter((b) => b[0]?.startsWith(keyword));
@@ -111,7 +119,7 @@ describe('pipelining', () => {
   });
 
   it('keeps at most a window of commands unanswered, and refills it while half is still unanswered', async () => {
-    const count = 200;
+    const count = 3 * PIPELINE_WINDOW;
     const server = await halfWindowServer(count);
     const client = pop.track(
       await Pop3Client.connect({ host: '127.0.0.1', port: server.port, security: 'none', allowPlaintextAuth: true, timeouts: { command: 2000 } }),
@@ -149,13 +157,13 @@ describe('pipelining', () => {
   it('reports the first refused command of many, past several window refills, and stays in step', async () => {
     const { client } = await session({ mailbox: many });
     const ids = [...many.map((_, i) => i + 1), ...many.map((_, i) => i + 1)];
-    ids.splice(50, 0, 98);
-    ids.splice(70, 0, 99);
+    ids.splice(200, 0, 998);
+    ids.splice(400, 0, 999);
     const error = await failure(client.retrieveMany(ids));
     expect(error).toBeInstanceOf(Pop3ResponseError);
-    expect(error).toMatchObject({ phase: 'retrieve', message: expect.stringContaining('RETR 98') });
+    expect(error).toMatchObject({ phase: 'retrieve', message: expect.stringContaining('RETR 998') });
     expect(client.closed).toBe(false);
-    expect(utf8(await client.retrieve(40))).toBe(many[39]);
+    expect(utf8(await client.retrieve(many.length))).toBe(many.at(-1));
   });
 });
 
