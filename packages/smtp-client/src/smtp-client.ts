@@ -11,7 +11,7 @@ import {
 import { describeTlsFailure, REDACTED, resolveTimeouts, Transcript, WireConnection, WireError, type TlsDetails, type WireTlsOptions } from '@sysmail/wire';
 import { isValidClientName } from './protocol/address.js';
 import type { SmtpCapabilities } from './protocol/capabilities.js';
-import { encodeCommandLines } from './protocol/command-line.js';
+import { encodeCommandLines, refuseLineBreaks } from './protocol/command-line.js';
 import { DataEncoder, hasEightBitBytes, normalisedSize } from './protocol/data-encoder.js';
 import { ReplyParser } from './protocol/reply-parser.js';
 import { checkReplyFits } from './protocol/reply-fit.js';
@@ -20,6 +20,7 @@ import { isPositive, summarizeReply, type SmtpReply } from './protocol/reply.js'
 import { acceptGreeting, judgeEhlo, judgeHelo, judgeStarttls } from './protocol/session-steps.js';
 import { advice, judgeEnvelope, planTransaction, type SmtpEnvelope, type TransactionPlan } from './protocol/transaction.js';
 import { ByteBatch } from './byte-batch.js';
+import { WriteBuffers } from './write-buffers.js';
 import { inMemoryBytes, messageChunks, type SmtpMessage } from './message-source.js';
 import { DEFAULT_SMTP_TIMEOUTS, defaultClientName, type SmtpClientOptions, type SmtpSecurity, type SmtpTimeoutPhase } from './options.js';
 import { type AuthOutcome, FatalAuthError, runSaslExchange } from './sasl-exchange.js';
@@ -130,6 +131,8 @@ export class SmtpClient {
   /** Pipelined sends called and not yet written: the next write takes them all. */
   #unwritten: UnwrittenSend[] = [];
   #inflightRead: InflightRead | undefined;
+  /** Whether a secret was given to the transcript: until then replies have nothing to scrub. */
+  #secretsRegistered = false;
 
   private constructor(wire: WireConnection, options: SmtpClientOptions, port: number, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
     this.#wire = wire;
@@ -445,7 +448,7 @@ export class SmtpClient {
   async #authenticate(credentials: SmtpCredentials): Promise<SmtpAuthResult> {
     const secret = checkCredentials(credentials);
     this.#state.checkCanAuthenticate();
-    this.#transcript.addSecret(secret);
+    this.#addSecret(secret);
     const offered = this.capabilities.authMechanisms;
     if (offered.length === 0) {
       throw new SmtpCapabilityError('auth', 'The server does not offer AUTH on this connection. If it requires TLS first, connect with security starttls or tls.');
@@ -516,7 +519,7 @@ export class SmtpClient {
         send: (line, redacted) => {
           // A SASL response is as secret as what it proves (LOGIN's is the password in base64):
           // a server that echoes it back must not put it into the transcript or an error.
-          if (line !== redacted) this.#transcript.addSecret(line.slice(line.lastIndexOf(' ') + 1));
+          if (line !== redacted) this.#addSecret(line.slice(line.lastIndexOf(' ') + 1));
           return this.#step('auth', this.#timeouts.command, async () => {
             this.#refuseUnsolicited('auth');
             await this.#writeLines('auth', [line], [redacted]);
@@ -592,46 +595,36 @@ export class SmtpClient {
         send.reject(this.#failed(error, 'mail'));
       }
     }
-    const batch = new ByteBatch();
-    const large: Uint8Array[][] = [];
-    const transactions: { send: UnwrittenSend; transaction: PipelinedTransaction }[] = [];
+    const buffers = new WriteBuffers(WRITE_BATCH_BYTES);
+    const transactions: PipelinedTransaction[] = [];
     for (const send of sends) {
       if (this.#unusable !== undefined) {
         send.reject(this.#closedError('mail'));
         continue;
       }
-      let encoded: { transaction: PipelinedTransaction; pieces: Uint8Array[] };
       try {
-        encoded = this.#encodeTransaction(send.envelope, send.message);
+        transactions.push(this.#encodeTransaction(send, buffers));
       } catch (error) {
         send.reject(this.#failed(error, 'mail'));
-        continue;
       }
-      transactions.push({ send, transaction: encoded.transaction });
-      for (const piece of encoded.pieces) batch.push(piece);
-      // Small transactions go out together in one write; a large message as it is, uncopied.
-      if (batch.size >= WRITE_BATCH_BYTES) large.push(batch.size >= BDAT_CHUNK_BYTES ? batch.takePieces() : [batch.take()]);
     }
     if (transactions.length === 0) return;
-    large.push([batch.take()]);
+    // Small transactions went into shared buffers, to go out in a few writes; a large message goes as it is, uncopied.
+    const pieces = buffers.take();
     const writing = this.#step('mail', this.#timeouts.data, async () => {
-      for (const pieces of large) for (const piece of pieces) if (piece.length > 0) await this.#wire.write(piece);
+      for (const piece of pieces) await this.#wire.write(piece);
     });
-    for (const { send, transaction } of transactions) {
-      const previous = this.#replies;
-      const result = writing.then(async () => {
-        await previous;
-        if (this.#unusable !== undefined) throw this.#closedError('mail');
-        return this.#readTransaction(transaction);
-      });
-      const settled = result.then(send.resolve, (error: unknown) => send.reject(this.#failed(error, 'mail')));
-      this.#replies = settled;
-    }
+    this.#replies = this.#readPipelined(transactions, writing, this.#replies);
     await writing.catch(() => undefined);
   }
 
-  /** Plans and encodes one pipelined transaction: RSET when behind another, MAIL, RCPT…, `BDAT n LAST` and the message. */
-  #encodeTransaction(envelope: SmtpEnvelope, message: string | Uint8Array): { transaction: PipelinedTransaction; pieces: Uint8Array[] } {
+  /**
+   * Plans one pipelined transaction and appends its commands and message to
+   * `buffers`: RSET when behind another, MAIL, RCPT…, `BDAT n LAST` and the
+   * message. Appends nothing when the send cannot go.
+   */
+  #encodeTransaction(send: UnwrittenSend, buffers: WriteBuffers): PipelinedTransaction {
+    const { envelope, message } = send;
     if (typeof envelope !== 'object' || envelope === null || typeof envelope.from !== 'string') {
       throw new SmtpArgumentError('mail', 'The envelope must be an object with `from` (a string, "" for <>) and `to` (an array of addresses).');
     }
@@ -643,70 +636,128 @@ export class SmtpClient {
     const plan = planTransaction(envelope, this.capabilities, { size, eightBit: hasEightBitBytes(bytes) });
     // Behind a transaction whose outcome is not known yet, start clean whatever it turns out to be.
     const reset = this.#pipelinedInFlight > 0;
-    const lines = [...(reset ? ['RSET'] : []), plan.mail, ...plan.rcpts, `BDAT ${size} LAST`];
-    const commands = encodeCommandLines(lines, 'mail');
+    const bdat = `BDAT ${size} LAST`;
+    refuseLineBreaks(plan.mail, 'mail', 'command');
+    let commands = reset ? `RSET\r\n${plan.mail}\r\n` : `${plan.mail}\r\n`;
+    for (const rcpt of plan.rcpts) {
+      refuseLineBreaks(rcpt, 'mail', 'command');
+      commands += `${rcpt}\r\n`;
+    }
+    buffers.text(`${commands}${bdat}\r\n`);
+    buffers.bytes(body);
+    buffers.bytes(tail);
     if (this.#state.stage === 'ready') this.#state.beginTransaction();
     if (this.#transcript.enabled) {
-      for (const line of lines) this.#transcript.client(line);
+      if (reset) this.#transcript.client('RSET');
+      this.#transcript.client(plan.mail);
+      for (const rcpt of plan.rcpts) this.#transcript.client(rcpt);
+      this.#transcript.client(bdat);
       if (size > 0) this.#transcript.client(`<${size} bytes>`);
     }
     this.#pipelinedInFlight++;
-    return { transaction: { plan, reset }, pieces: [commands, body, tail] };
+    // RSET's reply, MAIL's, one per RCPT, and BDAT's.
+    const expected = (reset ? 1 : 0) + 1 + plan.rcpts.length + 1;
+    return { send, plan, reset, expected, replies: [] };
   }
 
-  async #readTransaction({ plan, reset }: PipelinedTransaction): Promise<SmtpSendResult> {
-    const command = this.#timeouts.command;
+  /**
+   * Reads the replies of a batch once it is written, after those of the
+   * batches before it, and settles each send with its own result. Replies
+   * already received are taken without a promise each: the bulk of a batch.
+   */
+  async #readPipelined(transactions: readonly PipelinedTransaction[], writing: Promise<void>, previous: Promise<unknown>): Promise<void> {
+    let writeFailure: { error: unknown } | undefined;
     try {
-      // Replies already received are taken without a promise each: the bulk of a pipelined batch.
-      const read = (phase: SmtpPhase, ms: number): SmtpReply | Promise<SmtpReply> => this.#takeReply(phase, false) ?? this.#readStep(phase, ms);
-      if (reset) {
-        const reply = await read('mail', command);
-        checkReplyFits('rset', reply, 'data');
-        if (!isPositive(reply)) {
-          throw new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`);
-        }
-      }
-      const mailReply = await read('mail', command);
-      if (isPositive(mailReply)) this.#mailAccepted = true;
-      const rcptReplies: SmtpReply[] = [];
-      for (let i = 0; i < plan.rcpts.length; i++) rcptReplies.push(await read('rcpt', command));
-      const reply = await read('data', this.#timeouts.data);
-      // As for one transaction's pipelined batch: judged once every reply is in, naming its last step.
-      checkReplyFits('mail', mailReply, 'data');
-      for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
-      checkReplyFits('bdat', reply, 'data');
-      const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
-      if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
-        if (!isPositive(reply)) {
-          // RFC 3030 §2 wants a refused chunk read and discarded, but Postfix (530 before TLS) reads
-          // it as commands and answers them: the refusal is still the transaction's outcome, and
-          // the session, fed the message as commands, cannot be trusted any further.
-          this.#markUnusable(
-            new SmtpProtocolError(
-              'data',
-              'The server refused BDAT but then answered the message content as if it were commands (it did not discard the chunk, RFC 3030), so the connection was closed.',
-            ),
-          );
-          throw outcome.failure ?? new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
-        }
-        throw new SmtpProtocolError(
-          'data',
-          'The server sent more replies than the pipelined RSET/MAIL/RCPT/BDAT commands asked for (a server bug, or replies injected on the way), so the connection was closed.',
-        );
-      }
-      if (outcome.failure !== undefined) {
-        await this.#resetUnlessFollowed();
-        throw outcome.failure;
-      }
-      if (!isPositive(reply)) {
-        await this.#resetUnlessFollowed();
-        throw new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
-      }
-      return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
-    } finally {
-      this.#pipelinedInFlight--;
-      if (this.#pipelinedInFlight === 0 && this.#state.stage === 'transaction') this.#state.endTransaction();
+      await writing;
+    } catch (error) {
+      writeFailure = { error };
     }
+    await previous;
+    for (const transaction of transactions) {
+      try {
+        if (writeFailure !== undefined) throw writeFailure.error;
+        if (this.#unusable !== undefined) throw this.#closedError('mail');
+        if (!this.#takeArrivedReplies(transaction)) await this.#awaitReplies(transaction);
+        const verdict = this.#judgeTransaction(transaction);
+        if (verdict instanceof SmtpReplyError) {
+          await this.#resetUnlessFollowed();
+          throw verdict;
+        }
+        transaction.send.resolve(verdict);
+      } catch (error) {
+        transaction.send.reject(this.#failed(error, 'mail'));
+      } finally {
+        this.#pipelinedInFlight--;
+        if (this.#pipelinedInFlight === 0 && this.#state.stage === 'transaction') this.#state.endTransaction();
+      }
+    }
+  }
+
+  /** Takes the transaction's replies that have been received, in order; true once it has them all. */
+  #takeArrivedReplies(transaction: PipelinedTransaction): boolean {
+    const replies = transaction.replies;
+    while (replies.length < transaction.expected) {
+      const reply = this.#takeReply(replyPhase(transaction, replies.length), false);
+      if (reply === undefined) return false;
+      replies.push(reply);
+    }
+    return true;
+  }
+
+  /** Waits for the transaction's missing replies, each under its deadline. */
+  async #awaitReplies(transaction: PipelinedTransaction): Promise<void> {
+    const replies = transaction.replies;
+    do {
+      const last = replies.length === transaction.expected - 1;
+      replies.push(await this.#readStep(replyPhase(transaction, replies.length), last ? this.#timeouts.data : this.#timeouts.command));
+    } while (!this.#takeArrivedReplies(transaction));
+  }
+
+  /**
+   * Judges a pipelined transaction's replies, once all are in, as for one
+   * transaction's pipelined batch, naming its last step.
+   *
+   * @returns the send's result, or the refusal to report after RSET
+   * @throws {@link SmtpProtocolError} when the replies do not fit the commands, or more came than were asked for
+   */
+  #judgeTransaction({ plan, reset, replies }: PipelinedTransaction): SmtpSendResult | SmtpReplyError {
+    let next = 0;
+    if (reset) {
+      const reply = replies[next++] as SmtpReply;
+      checkReplyFits('rset', reply, 'data');
+      if (!isPositive(reply)) {
+        throw new SmtpProtocolError('mail', `The server refused RSET (${summarizeReply(reply)}); the session state is unknown, so the connection was closed.`);
+      }
+    }
+    const mailReply = replies[next++] as SmtpReply;
+    if (isPositive(mailReply)) this.#mailAccepted = true;
+    const rcptReplies = replies.slice(next, next + plan.rcpts.length);
+    const reply = replies[replies.length - 1] as SmtpReply;
+    checkReplyFits('mail', mailReply, 'data');
+    for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
+    checkReplyFits('bdat', reply, 'data');
+    const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+    if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
+      if (!isPositive(reply)) {
+        // RFC 3030 §2 wants a refused chunk read and discarded, but Postfix (530 before TLS) reads
+        // it as commands and answers them: the refusal is still the transaction's outcome, and
+        // the session, fed the message as commands, cannot be trusted any further.
+        this.#markUnusable(
+          new SmtpProtocolError(
+            'data',
+            'The server refused BDAT but then answered the message content as if it were commands (it did not discard the chunk, RFC 3030), so the connection was closed.',
+          ),
+        );
+        throw outcome.failure ?? new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
+      }
+      throw new SmtpProtocolError(
+        'data',
+        'The server sent more replies than the pipelined RSET/MAIL/RCPT/BDAT commands asked for (a server bug, or replies injected on the way), so the connection was closed.',
+      );
+    }
+    if (outcome.failure !== undefined) return outcome.failure;
+    if (!isPositive(reply)) return new SmtpReplyError('data', `The server refused the message: ${summarizeReply(reply)}.${advice(reply)}`, reply);
+    return { accepted: outcome.accepted, rejected: outcome.rejected, reply };
   }
 
   /**
@@ -1017,9 +1068,16 @@ export class SmtpClient {
     return reply;
   }
 
+  /** Registers a secret to be scrubbed from transcripts and from replies. */
+  #addSecret(secret: string): void {
+    this.#transcript.addSecret(secret);
+    this.#secretsRegistered = true;
+  }
+
   #scrubbed(reply: SmtpReply): SmtpReply {
+    if (!this.#secretsRegistered || reply.lines.every((line) => this.#transcript.scrub(line) === line)) return reply;
     const lines = reply.lines.map((line) => this.#transcript.scrub(line));
-    return lines.every((line, i) => line === reply.lines[i]) ? reply : { ...reply, lines, text: lines.join('\n') };
+    return { ...reply, lines, text: lines.join('\n') };
   }
 
   async #pushNextChunk(phase: SmtpPhase): Promise<void> {
@@ -1073,11 +1131,22 @@ interface UnwrittenSend {
   reject: (error: unknown) => void;
 }
 
-/** A pipelined transaction that has been written: what its replies are judged against. */
+/** A pipelined transaction that has been written: what its replies are judged against, and who is waiting for the result. */
 interface PipelinedTransaction {
+  send: UnwrittenSend;
   plan: TransactionPlan;
   /** Whether an RSET went before its MAIL, whose reply comes first. */
   reset: boolean;
+  /** How many replies it gets. */
+  expected: number;
+  /** Its replies received so far, in order. */
+  replies: SmtpReply[];
+}
+
+/** The session step a pipelined transaction's reply at `index` answers: RSET and MAIL, RCPT, then BDAT. */
+function replyPhase(transaction: PipelinedTransaction, index: number): SmtpPhase {
+  if (index === transaction.expected - 1) return 'data';
+  return index <= (transaction.reset ? 1 : 0) ? 'mail' : 'rcpt';
 }
 
 function concatenate(pieces: readonly Uint8Array[], length: number): Uint8Array {

@@ -80,3 +80,36 @@ test.prop([fc.array(fc.constantFrom(...'25 0-\r\n.x'.split('')), { maxLength: 40
     }
   },
 );
+
+/** Every reply with the raw lines the parser reported for it, taking replies after each piece. */
+function parseWithRawLines(pieces: Uint8Array[]): { reply: SmtpReply; rawLines: readonly string[] }[] {
+  const parser = new ReplyParser();
+  const taken: { reply: SmtpReply; rawLines: readonly string[] }[] = [];
+  for (const piece of pieces) {
+    parser.push(piece);
+    for (let reply = parser.next(); reply !== undefined; reply = parser.next()) taken.push({ reply, rawLines: [...parser.lastRawLines] });
+  }
+  expect(parser.bufferedBytes).toBe(0);
+  return taken;
+}
+
+test.prop([fc.array(replyArb, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 30 })])(
+  'a stream repeating a few replies, as a pipelined batch does, parses as the same replies byte by byte, whole or cut anywhere',
+  (pool, picks, cuts) => {
+    const bytes = encoder.encode(picks.map((pick) => pool[pick % pool.length]).join(''));
+    const oneByOne = parseWithRawLines(Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)));
+    expect(oneByOne).toHaveLength(picks.length);
+    expect(parseWithRawLines([bytes])).toEqual(oneByOne);
+    expect(parseWithRawLines(cut(bytes, cuts))).toEqual(oneByOne);
+  },
+);
+
+test('replies parsed from the same repeated line are separate objects', () => {
+  const parser = new ReplyParser();
+  parser.push(encoder.encode('250 2.0.0 ok\r\n250 2.0.0 ok\r\n'));
+  const first = parser.next() as SmtpReply;
+  const second = parser.next() as SmtpReply;
+  expect(second).toEqual(first);
+  first.lines.push('changed');
+  expect(second.lines).toEqual(['ok']);
+});

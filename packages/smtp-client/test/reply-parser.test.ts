@@ -61,6 +61,19 @@ describe('ReplyParser', () => {
     expect(parser.bufferedBytes).toBe('250 injected\r\n'.length);
   });
 
+  test('takes thousands of queued replies in order, also when more arrive before the queue is empty', () => {
+    const parser = new ReplyParser();
+    const batch = (from: number, count: number): string => Array.from({ length: count }, (_, i) => `250 ${from + i}\r\n`).join('');
+    parser.push(bytes(batch(0, 3000)));
+    const texts: string[] = [];
+    for (let i = 0; i < 2000; i++) texts.push(parser.next()?.text ?? 'missing');
+    parser.push(bytes(batch(3000, 3000)));
+    expect(parser.bufferedBytes).toBe(batch(2000, 4000).length);
+    for (let reply = parser.next(); reply !== undefined; reply = parser.next()) texts.push(reply.text);
+    expect(texts).toEqual(Array.from({ length: 6000 }, (_, i) => String(i)));
+    expect(parser.bufferedBytes).toBe(0);
+  });
+
   test('joins a CRLF split between chunks', () => {
     const parser = new ReplyParser();
     parser.push(bytes('250 ok\r'));

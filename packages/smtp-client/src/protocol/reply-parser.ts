@@ -11,6 +11,7 @@ export const MAX_REPLY_LINES = 1000;
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
+const indexOf = Uint8Array.prototype.indexOf;
 const LINE_START = /^([2-5]\d\d)([ -]|$)/;
 const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
 
@@ -21,11 +22,28 @@ interface PendingReply {
   bytes: number;
 }
 
-interface QueuedReply {
-  reply: SmtpReply;
-  rawLines: string[];
-  bytes: number;
+/** What a queued reply brings besides itself: its lines as received, for transcripts, and its size. */
+interface ReplyRecord {
+  readonly rawLines: readonly string[];
+  readonly bytes: number;
 }
+
+/** A single-line reply seen recently, its line (line end included) and its parsed form. */
+interface KnownLine extends ReplyRecord {
+  readonly line: Uint8Array;
+  readonly code: number;
+  readonly enhancedCode: string | undefined;
+  readonly text: string;
+}
+
+/**
+ * How many recent single-line replies are remembered: a pipelined batch repeats
+ * the same few (RSET, MAIL, RCPT and end-of-data replies), and recognising the
+ * bytes spares decoding and parsing them again.
+ */
+const KNOWN_LINES = 4;
+/** Replies taken from the front of the queue before it is compacted, when it is not emptied first. */
+const COMPACT_AFTER = 1024;
 
 /**
  * Incremental SMTP reply parser (RFC 5321 §4.2): feed it bytes in any
@@ -43,10 +61,15 @@ export class ReplyParser {
   #lineParts: Uint8Array[] = [];
   #lineBytes = 0;
   #pending: PendingReply | undefined;
-  readonly #queue: QueuedReply[] = [];
+  /** Complete replies not yet taken, from {@link ReplyParser.#head} on, and beside each what else is known of it. */
+  #queue: SmtpReply[] = [];
+  #records: ReplyRecord[] = [];
+  #head = 0;
   #queuedBytes = 0;
   #failure: SmtpProtocolError | undefined;
-  #lastRawLines: string[] = [];
+  #lastRawLines: readonly string[] = [];
+  readonly #known: KnownLine[] = [];
+  #nextKnown = 0;
 
   /**
    * Feeds received bytes.
@@ -58,7 +81,8 @@ export class ReplyParser {
     if (this.#failure !== undefined) throw this.#failure;
     let start = 0;
     while (start < bytes.length) {
-      const lf = bytes.indexOf(LF, start);
+      // The typed array's own search: a Buffer's indexOf goes through argument checks in JavaScript.
+      const lf = indexOf.call(bytes, LF, start);
       if (lf !== -1 && this.#lineBytes === 0 && this.#pending === undefined && this.#takeSimpleLine(bytes, start, lf)) {
         start = lf + 1;
         continue;
@@ -84,11 +108,27 @@ export class ReplyParser {
    * @returns the reply, or `undefined` when more bytes are needed
    */
   next(): SmtpReply | undefined {
-    const queued = this.#queue.shift();
-    if (queued === undefined) return undefined;
-    this.#queuedBytes -= queued.bytes;
-    this.#lastRawLines = queued.rawLines;
-    return queued.reply;
+    const head = this.#head;
+    const queue = this.#queue;
+    if (head === queue.length) return undefined;
+    const reply = queue[head] as SmtpReply;
+    const record = this.#records[head] as ReplyRecord;
+    this.#queuedBytes -= record.bytes;
+    this.#lastRawLines = record.rawLines;
+    // A pipelined batch queues thousands of replies at once: taking them one by one
+    // with shift() would move the rest each time.
+    if (head + 1 === queue.length) {
+      this.#queue = [];
+      this.#records = [];
+      this.#head = 0;
+    } else if (head + 1 >= COMPACT_AFTER) {
+      this.#queue = queue.slice(head + 1);
+      this.#records = this.#records.slice(head + 1);
+      this.#head = 0;
+    } else {
+      this.#head = head + 1;
+    }
+    return reply;
   }
 
   /** The lines, as received, of the reply last returned by {@link ReplyParser.next}: for transcripts. */
@@ -113,6 +153,12 @@ export class ReplyParser {
    * general path then handles (and refuses if it must).
    */
   #takeSimpleLine(bytes: Uint8Array, start: number, lf: number): boolean {
+    const lineBytes = lf - start + 1;
+    const known = this.#recognise(bytes, start, lineBytes);
+    if (known !== undefined) {
+      this.#enqueue(replyOf(known), known);
+      return true;
+    }
     const end = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf;
     const length = end - start;
     if (length < 3 || length > MAX_REPLY_LINE_BYTES) return false;
@@ -121,19 +167,37 @@ export class ReplyParser {
     const d2 = (bytes[start + 2] as number) - 0x30;
     if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
     if (length > 3 && bytes[start + 3] !== SPACE) return false;
-    let text = '';
-    for (let i = start + 4; i < end; i++) {
+    let line = '';
+    for (let i = start; i < end; i++) {
       const byte = bytes[i] as number;
       if (byte >= 0x80) return false;
-      text += String.fromCharCode(byte);
+      line += String.fromCharCode(byte);
     }
-    const code = d0 * 100 + d1 * 10 + d2;
-    const line = length > 3 ? `${code} ${text}` : String(code);
-    const lineBytes = lf - start + 1;
-    if (lineBytes > MAX_REPLY_BYTES) return false;
-    this.#queue.push({ reply: buildReply({ code: String(code), rawLines: [line], texts: [text], bytes: lineBytes }), rawLines: [line], bytes: lineBytes });
-    this.#queuedBytes += lineBytes;
+    const rawLines = [line];
+    const reply = buildReply({ code: line.slice(0, 3), rawLines, texts: [line.slice(4)], bytes: lineBytes });
+    const learnt: KnownLine = { line: bytes.slice(start, lf + 1), code: reply.code, enhancedCode: reply.enhancedCode, text: reply.text, rawLines, bytes: lineBytes };
+    this.#known[this.#nextKnown] = learnt;
+    this.#nextKnown = (this.#nextKnown + 1) % KNOWN_LINES;
+    this.#enqueue(reply, learnt);
     return true;
+  }
+
+  /** The remembered single-line reply whose bytes, line end included, are exactly these. */
+  #recognise(bytes: Uint8Array, start: number, lineBytes: number): KnownLine | undefined {
+    for (const known of this.#known) {
+      const line = known.line;
+      if (line.length !== lineBytes) continue;
+      let i = 0;
+      while (i < lineBytes && line[i] === bytes[start + i]) i++;
+      if (i === lineBytes) return known;
+    }
+    return undefined;
+  }
+
+  #enqueue(reply: SmtpReply, record: ReplyRecord): void {
+    this.#queue.push(reply);
+    this.#records.push(record);
+    this.#queuedBytes += record.bytes;
   }
 
   #completeLine(): void {
@@ -162,8 +226,7 @@ export class ReplyParser {
       return;
     }
     this.#pending = undefined;
-    this.#queue.push({ reply: buildReply(pending), rawLines: pending.rawLines, bytes: pending.bytes });
-    this.#queuedBytes += pending.bytes;
+    this.#enqueue(buildReply(pending), pending);
   }
 
   #fail(message: string): never {
@@ -181,6 +244,13 @@ function buildReply(pending: PendingReply): SmtpReply {
   const lines = enhancedCode === undefined ? pending.texts : pending.texts.map((text) => stripEnhanced(text, enhancedCode));
   const reply: SmtpReply = { code, lines, text: lines.join('\n') };
   if (enhancedCode !== undefined) reply.enhancedCode = enhancedCode;
+  return reply;
+}
+
+/** A fresh reply for a remembered line: callers own the replies they are given. */
+function replyOf(known: KnownLine): SmtpReply {
+  const reply: SmtpReply = { code: known.code, lines: [known.text], text: known.text };
+  if (known.enhancedCode !== undefined) reply.enhancedCode = known.enhancedCode;
   return reply;
 }
 

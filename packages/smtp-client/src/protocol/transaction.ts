@@ -99,44 +99,38 @@ export function planTransaction(envelope: SmtpEnvelope, capabilities: SmtpCapabi
       `The message is ${message.size} bytes but the server accepts at most ${capabilities.maxSize} (SIZE); nothing was sent. Send a smaller message.`,
     );
   }
-  const mailParams: string[] = [];
-  if (message.size !== undefined && capabilities.size) mailParams.push(`SIZE=${message.size}`);
-  if (eightBit) mailParams.push('BODY=8BITMIME');
-  if (needsUtf8) mailParams.push('SMTPUTF8');
+  // Parameters are appended as text: a batch plans thousands of transactions.
+  let mailParams = '';
+  if (message.size !== undefined && capabilities.size) mailParams += ` SIZE=${message.size}`;
+  if (eightBit) mailParams += ' BODY=8BITMIME';
+  if (needsUtf8) mailParams += ' SMTPUTF8';
   const dsn = capabilities.dsn ? envelope.dsn : undefined;
   if (dsn?.ret !== undefined) {
     if (dsn.ret !== 'FULL' && dsn.ret !== 'HDRS') throw new SmtpArgumentError('mail', 'dsn.ret must be FULL or HDRS.');
-    mailParams.push(`RET=${dsn.ret}`);
+    mailParams += ` RET=${dsn.ret}`;
   }
   if (dsn?.envid !== undefined) {
     refuseLineBreaks(dsn.envid, 'mail', 'DSN envelope identifier');
     if (dsn.envid.length === 0 || dsn.envid.length > 100) throw new SmtpArgumentError('mail', 'dsn.envid must be 1 to 100 characters.');
-    mailParams.push(`ENVID=${encodeXtext(dsn.envid)}`);
+    mailParams += ` ENVID=${encodeXtext(dsn.envid)}`;
   }
-  const rcptParams: string[] = [];
+  let rcptParams = '';
   if (dsn?.notify !== undefined) {
     const notify = [...new Set(dsn.notify)];
     if (notify.length === 0 || !notify.every((value) => NOTIFY_VALUES.has(value)) || (notify.includes('NEVER') && notify.length > 1)) {
       throw new SmtpArgumentError('rcpt', 'dsn.notify must list SUCCESS, FAILURE and/or DELAY, or be exactly [NEVER].');
     }
-    rcptParams.push(`NOTIFY=${notify.join(',')}`);
+    rcptParams += ` NOTIFY=${notify.join(',')}`;
   }
-  const rcpts = envelope.to.map((address) => {
-    const params = [...rcptParams];
-    if (dsn?.orcpt === true) params.push(`ORCPT=rfc822;${encodeXtext(address)}`);
-    return withParams(`RCPT TO:<${address}>`, params);
-  });
+  const orcpt = dsn?.orcpt === true;
+  const rcpts = envelope.to.map((address) => `RCPT TO:<${address}>${rcptParams}${orcpt ? ` ORCPT=rfc822;${encodeXtext(address)}` : ''}`);
   return {
-    mail: withParams(`MAIL FROM:<${envelope.from}>`, mailParams),
+    mail: `MAIL FROM:<${envelope.from}>${mailParams}`,
     rcpts,
-    recipients: [...envelope.to],
+    recipients: envelope.to.slice(),
     framing: capabilities.chunking ? 'bdat' : 'data',
     pipelined: capabilities.pipelining,
   };
-}
-
-function withParams(command: string, params: readonly string[]): string {
-  return params.length === 0 ? command : `${command} ${params.join(' ')}`;
 }
 
 /** What the server said to MAIL and to each RCPT. */
@@ -160,11 +154,12 @@ export interface EnvelopeOutcome {
 export function judgeEnvelope(plan: TransactionPlan, mailReply: SmtpReply, rcptReplies: readonly SmtpReply[]): EnvelopeOutcome {
   const accepted: string[] = [];
   const rejected: SmtpRejectedRecipient[] = [];
-  rcptReplies.forEach((reply, index) => {
+  for (let index = 0; index < rcptReplies.length; index++) {
+    const reply = rcptReplies[index] as SmtpReply;
     const address = plan.recipients[index] as string;
     if (isPositive(reply)) accepted.push(address);
     else rejected.push({ address, reply });
-  });
+  }
   if (!isPositive(mailReply)) {
     return {
       accepted: [],
