@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, vi } from 'vitest';
-import { createFirstChangeWasm, firstChange, firstChangeJs, kernelModuleBytes, WINDOW, type FirstChange } from '../src/protocol/content-scan.js';
+import { createFirstChangeWasm, FIRST_WINDOW, firstChange, firstChangeJs, kernelModuleBytes, WINDOW, type FirstChange } from '../src/protocol/content-scan.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -37,6 +37,10 @@ const bytesArb = fc.array(fc.oneof(fc.constantFrom(CR, LF, DOT), fc.integer({ mi
 /** The byte before a chunk: CR, LF or any other. */
 const previousArb = fc.oneof(fc.constantFrom(CR, LF, DOT), fc.integer({ min: 0, max: 255 }));
 
+/** Where the kernel's windows end in a chunk: they grow from FIRST_WINDOW to WINDOW. */
+const windowEdges: number[] = [];
+for (let edge = 0, size = FIRST_WINDOW; edge < 3 * WINDOW; size = Math.min(WINDOW, size * 2)) windowEdges.push((edge += size));
+
 /**
  * CRLF lines of letters (some starting with a dot) long enough to span several
  * of the kernel's windows, with a few bytes changed anywhere, often next to
@@ -48,7 +52,7 @@ const largeArb = fc
     lineBytes: fc.integer({ min: 2, max: 100 }),
     edits: fc.array(
       fc.record({
-        at: fc.oneof(fc.nat(), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: -2, max: 1 })).map(([window, by]) => window * WINDOW + by)),
+        at: fc.oneof(fc.nat(), fc.tuple(fc.constantFrom(...windowEdges), fc.integer({ min: -2, max: 1 })).map(([edge, by]) => edge + by)),
         byte: fc.constantFrom(CR, LF, DOT, 0x61),
       }),
       { maxLength: 4 },
@@ -136,14 +140,14 @@ describe.each(implementations)('%s scan', (_, scan) => {
     expect(scan(new Uint8Array(0), CR, true)).toBe(0);
   });
 
-  test('a CR ending one window and what starts the next', () => {
-    const bytes = new Uint8Array(2 * WINDOW + 7).fill(0x61);
-    bytes[WINDOW - 1] = CR;
-    expect(scan(bytes, LF, false)).toBe(WINDOW);
-    bytes[WINDOW] = LF;
+  test.each(windowEdges.slice(0, 10))('a CR ending the window that ends at %i, and what starts the next', (edge) => {
+    const bytes = new Uint8Array(edge + WINDOW + 7).fill(0x61);
+    bytes[edge - 1] = CR;
+    expect(scan(bytes, LF, false)).toBe(edge);
+    bytes[edge] = LF;
     expect(scan(bytes, LF, false)).toBe(bytes.length);
-    bytes[WINDOW + 1] = DOT;
+    bytes[edge + 1] = DOT;
     expect(scan(bytes, LF, false)).toBe(bytes.length);
-    expect(scan(bytes, LF, true)).toBe(WINDOW + 1);
+    expect(scan(bytes, LF, true)).toBe(edge + 1);
   });
 });

@@ -77,6 +77,11 @@ const mostlyCleanArb = fc
     return buffer.subarray(offset);
   });
 
+/** Lines of any length ended by LF, CR or CRLF, some starting with a dot: a change on most lines, and runs of any length between. */
+const lineEndsArb = fc
+  .array(fc.tuple(fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 300 }), fc.constantFrom('\n', '\r', '\r\n')), { maxLength: 30 })
+  .map((lines) => Uint8Array.from(Buffer.from(lines.map(([text, end]) => text + end).join(''), 'latin1')));
+
 describe.each([
   ['JS', false],
   ['WebAssembly', true],
@@ -115,6 +120,11 @@ describe.each([
       expect(normalisedSize(message)).toBe(normalise(message).length);
     },
   );
+
+  test.prop([lineEndsArb, fc.array(fc.nat(), { maxLength: 6 })])('text with any line ends encodes like the reference in both framings, for any chunking', (message, cuts) => {
+    expect(Buffer.from(encodeAll(chunked(message, cuts), 'bdat')).equals(normalise(message))).toBe(true);
+    expect(unstuff(Buffer.from(encodeAll(chunked(message, cuts), 'data'))).equals(normalise(message))).toBe(true);
+  });
 
   test.prop([mostlyCleanArb])('a chunk that needs no change is handed back as it is, and one that does is not', (message) => {
     // A CR ending the chunk is passed on: its LF may start the next one.

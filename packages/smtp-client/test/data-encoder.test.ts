@@ -66,6 +66,18 @@ describe('DataEncoder (DATA framing)', () => {
   });
 });
 
+test('a change followed by unchanged runs of every length around where the encoder stops looking byte by byte', () => {
+  for (let run = 100; run < 160; run++) {
+    for (const tail of ['', 'b', '\n', '\r', '.', '\r\n.']) {
+      const message = `x\n${'a'.repeat(run)}${tail}`;
+      const normalised = message.replace(/\r\n|\r|\n/g, '\r\n');
+      const withEnd = normalised.endsWith('\r\n') ? normalised : `${normalised}\r\n`;
+      expect(encode([message], 'bdat')).toBe(withEnd);
+      expect(encode([message], 'data')).toBe(`${withEnd.replace(/\r\n\./g, '\r\n..')}.\r\n`);
+    }
+  }
+});
+
 describe('DataEncoder (BDAT framing)', () => {
   test('normalises line ends without stuffing or terminator', () => {
     expect(encode(['.a\n.\rb'], 'bdat')).toBe('.a\r\n.\r\nb\r\n');

@@ -21,8 +21,9 @@ const EMPTY_WORDS = new Int32Array(0);
 export type FirstChange = (chunk: Uint8Array, previous: number, stuff: boolean) => number;
 
 /**
- * The rule, byte by byte, between two indexes: the JS implementation, and the
- * exact answer inside the step the WebAssembly kernel narrows a change to.
+ * The rule, byte by byte, between two indexes: the JS implementation, the
+ * exact answer inside the step the WebAssembly kernel narrows a change to, and
+ * the encoder's look at the few bytes after a change, where the next one often is.
  *
  * @param chunk - message bytes
  * @param previous - the byte before the chunk
@@ -31,7 +32,7 @@ export type FirstChange = (chunk: Uint8Array, previous: number, stuff: boolean) 
  * @param stuff - whether a dot starting a line counts
  * @returns the first index in `from..to` that needs a change, or `to`
  */
-function firstChangeBetween(chunk: Uint8Array, previous: number, from: number, to: number, stuff: boolean): number {
+export function firstChangeBetween(chunk: Uint8Array, previous: number, from: number, to: number, stuff: boolean): number {
   let before = from === 0 ? previous : (chunk[from - 1] as number);
   for (let i = from; i < to; i++) {
     const byte = chunk[i] as number;
@@ -80,6 +81,8 @@ const WINDOW_AT = 16;
 const STEP = 128;
 /** Bytes copied into the kernel's memory per call: small enough to stay in the L2 cache between copy and scan. */
 export const WINDOW = 64 * 1024;
+/** Bytes copied into the kernel's memory for the first window of each call; each next window is twice as large, up to {@link WINDOW}. */
+export const FIRST_WINDOW = 256;
 const PAGE = 64 * 1024;
 const PAGES = Math.ceil((WINDOW_AT + WINDOW + STEP + 16) / PAGE);
 
@@ -272,8 +275,9 @@ export function createFirstChangeWasm(): FirstChange | undefined {
   return (chunk, previous, stuff) => {
     const length = chunk.length;
     const kernel = stuff ? scanStuffed : scan;
-    for (let start = 0; start < length; start += WINDOW) {
-      const end = Math.min(length, start + WINDOW);
+    // Windows grow from FIRST_WINDOW to WINDOW: after a change the next is often close (line ends in LF-only text), and copying a whole window to find it would cost more than the JS scan.
+    for (let start = 0, size = FIRST_WINDOW; start < length; start += size, size = Math.min(WINDOW, size * 2)) {
+      const end = Math.min(length, start + size);
       window[WINDOW_AT - 1] = start === 0 ? previous : (chunk[start - 1] as number);
       window.set(start === 0 && end === length ? chunk : chunk.subarray(start, end), WINDOW_AT);
       const at = start + kernel(end - start);
@@ -300,8 +304,12 @@ let kernelScan: FirstChange | undefined;
 /** {@link FirstChange} in JS for the first bytes a process sends, then on the WebAssembly kernel where there is one. */
 export const firstChange: FirstChange = (chunk, previous, stuff) => {
   if (kernelScan === undefined) {
-    scannedInJs += chunk.length;
-    if (scannedInJs < JS_BYTES_BEFORE_KERNEL) return firstChangeJs(chunk, previous, stuff);
+    if (scannedInJs + chunk.length <= JS_BYTES_BEFORE_KERNEL) {
+      const found = firstChangeJs(chunk, previous, stuff);
+      // What the scan cost: up to the change, not the bytes after it the encoder scans next.
+      scannedInJs += found + 1;
+      return found;
+    }
     kernelScan = createFirstChangeWasm() ?? firstChangeJs;
   }
   return kernelScan(chunk, previous, stuff);

@@ -1,4 +1,4 @@
-import { firstChange } from './content-scan.js';
+import { firstChange, firstChangeBetween } from './content-scan.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -8,6 +8,8 @@ const CRLF = new Uint8Array([CR, LF]);
 const LF_ONLY = new Uint8Array([LF]);
 const EMPTY = new Uint8Array(0);
 const EMPTY_WORDS = new Int32Array(0);
+/** Runs of unchanged bytes shorter than this are copied, and looked through after a change, byte by byte: cheaper than a view of them. */
+const SHORT_RUN = 128;
 
 /**
  * How the message is framed: `data` for the DATA command (dot-stuffing and the
@@ -65,37 +67,35 @@ export class DataEncoder {
     const previous = this.#previous;
     // The last byte alone says whether the next chunk starts a line or completes a CRLF.
     this.#previous = chunk[length - 1] as number;
-    const clean = firstChange(chunk, previous, this.#stuff);
-    if (clean === length) return chunk;
-    // Worst case after the clean prefix: every byte is a line end or a leading dot, doubling it; plus a CR's missing LF.
-    const out = new Uint8Array(clean + (length - clean) * 2 + 1);
-    out.set(chunk.subarray(0, clean), 0);
-    let o = clean;
-    const before = clean === 0 ? previous : (chunk[clean - 1] as number);
-    let afterCr = before === CR;
-    let atLineStart = before === LF;
     const stuff = this.#stuff;
-    for (let i = clean; i < length; i++) {
-      const byte = chunk[i] as number;
-      if (afterCr) {
-        afterCr = false;
+    let change = firstChange(chunk, previous, stuff);
+    if (change === length) return chunk;
+    // Worst case after the clean prefix: every byte is a line end or a leading dot, doubling it; plus a CR's missing LF.
+    const out = new Uint8Array(change + (length - change) * 2 + 1);
+    let o = 0;
+    let from = 0;
+    // Bytes between changes are copied as they are: a change only inserts bytes before its own.
+    while (change < length) {
+      o = copyRun(chunk, from, change, out, o);
+      const before = change === 0 ? previous : (chunk[change - 1] as number);
+      const byte = chunk[change] as number;
+      if (before === CR) {
+        // A bare CR gets its LF, so the byte after it starts a line.
         out[o++] = LF;
-        atLineStart = true;
-        if (byte === LF) continue;
-      }
-      if (byte === CR) {
-        out[o++] = CR;
-        afterCr = true;
+        if (stuff && byte === DOT) out[o++] = DOT;
       } else if (byte === LF) {
         out[o++] = CR;
-        out[o++] = LF;
-        atLineStart = true;
       } else {
-        if (atLineStart && stuff && byte === DOT) out[o++] = DOT;
-        out[o++] = byte;
-        atLineStart = false;
+        // The only other change: a dot starting a line, in DATA framing.
+        out[o++] = DOT;
       }
+      from = change;
+      // The next change is often close (every line end of LF-only text): the bytes just after are looked at here, without the scan's call and views.
+      const near = Math.min(length, change + 1 + SHORT_RUN);
+      change = firstChangeBetween(chunk, previous, change + 1, near, stuff);
+      if (change === near && near < length) change = near + firstChange(chunk.subarray(near), chunk[near - 1] as number, stuff);
     }
+    o = copyRun(chunk, from, length, out, o);
     return out.subarray(0, o);
   }
 
@@ -115,6 +115,16 @@ export class DataEncoder {
     out.set(tail, lineEnd.length);
     return out;
   }
+}
+
+/** Copies `chunk[from..to)` into `out` at `o`, and returns where the copy ends in `out`. */
+function copyRun(chunk: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
+  if (to - from < SHORT_RUN) {
+    for (let i = from; i < to; i++) out[o++] = chunk[i] as number;
+    return o;
+  }
+  out.set(chunk.subarray(from, to), o);
+  return o + to - from;
 }
 
 /**
