@@ -79,7 +79,7 @@ export const firstChangeJs: FirstChange = (chunk, previous, stuff) => {
 const WINDOW_AT = 16;
 /** Bytes the kernel looks at between two tests for a change: fewer branches, at most this many bytes looked at again in JS. */
 const STEP = 128;
-/** Bytes copied into the kernel's memory per call: small enough to stay in the L2 cache between copy and scan. */
+/** The most bytes copied into the kernel's memory at a time: small enough to stay in the L2 cache between copy and scan. */
 export const WINDOW = 64 * 1024;
 /** Bytes copied into the kernel's memory for the first window of each call; each next window is twice as large, up to {@link WINDOW}. */
 export const FIRST_WINDOW = 256;
@@ -271,15 +271,15 @@ export function createFirstChangeWasm(): FirstChange | undefined {
     return undefined;
   }
   const { memory, scan, scanStuffed } = exports;
-  const window = new Uint8Array(memory.buffer);
+  const kernelMemory = new Uint8Array(memory.buffer);
   return (chunk, previous, stuff) => {
     const length = chunk.length;
     const kernel = stuff ? scanStuffed : scan;
     // Windows grow from FIRST_WINDOW to WINDOW: after a change the next is often close (line ends in LF-only text), and copying a whole window to find it would cost more than the JS scan.
     for (let start = 0, size = FIRST_WINDOW; start < length; start += size, size = Math.min(WINDOW, size * 2)) {
       const end = Math.min(length, start + size);
-      window[WINDOW_AT - 1] = start === 0 ? previous : (chunk[start - 1] as number);
-      window.set(start === 0 && end === length ? chunk : chunk.subarray(start, end), WINDOW_AT);
+      kernelMemory[WINDOW_AT - 1] = start === 0 ? previous : (chunk[start - 1] as number);
+      kernelMemory.set(start === 0 && end === length ? chunk : chunk.subarray(start, end), WINDOW_AT);
       const at = start + kernel(end - start);
       if (at < end) {
         const stop = Math.min(end, at + STEP);

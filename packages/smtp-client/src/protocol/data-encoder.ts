@@ -30,7 +30,8 @@ export type DataFraming = 'data' | 'bdat';
  * Content that needs no change (CRLF lines, and in `data` framing no line
  * starting with a dot) is returned as the very chunk pushed, found with a SIMD
  * scan (`content-scan.ts`): most mail is like that, and copying or looping over
- * it byte by byte would cost more than sending it.
+ * it byte by byte would cost more than sending it. Other content is copied run
+ * by run, the same scan finding where each run ends.
  */
 export class DataEncoder {
   readonly #stuff: boolean;
