@@ -81,7 +81,9 @@ export class WriteBuffers {
   /** Seals the current buffer and starts an empty one. */
   #renew(): void {
     this.#seal();
-    // Every byte is written before the buffer is sent, so it need not be zeroed first.
-    this.#current = Buffer.allocUnsafeSlow(this.#capacity);
+    // Every byte is written before the buffer is sent, so it need not be zeroed first; a plain
+    // Uint8Array view, as a Buffer's subarray() is a JavaScript wrapper around the typed array's.
+    const memory = Buffer.allocUnsafeSlow(this.#capacity);
+    this.#current = new Uint8Array(memory.buffer, memory.byteOffset, memory.length);
   }
 }
