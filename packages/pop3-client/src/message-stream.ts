@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
 
-/** Where a {@link MessageStream} pulls its bytes from: the next un-stuffed chunk, or `null` at the terminator. */
-export type MessageSource = () => Promise<Uint8Array | null>;
+/**
+ * Where a {@link MessageStream} pulls its bytes from. The two halves are apart
+ * so that bytes already received are handed over without a promise per chunk.
+ */
+export interface MessageSource {
+  /** The next un-stuffed chunk already received, `null` at the terminator, or `undefined` when more must be read. */
+  take(): Uint8Array | null | undefined;
+  /** Reads more from the server. */
+  fill(): Promise<void>;
+}
 
 /**
  * The Readable that `retrieveStream` returns. It reads from the connection only
@@ -74,7 +82,11 @@ export class MessageStream extends Readable {
     this.#pumping = true;
     try {
       while ((this.#wanted || this.#discarding) && !this.#finished) {
-        const chunk = await source();
+        const chunk = source.take();
+        if (chunk === undefined) {
+          await source.fill();
+          continue;
+        }
         if (chunk === null) {
           this.#finish();
           if (!this.#discarding) this.push(null);

@@ -340,7 +340,16 @@ export class Pop3Client {
         return;
       }
       const bodyDone = this.#deadline('retrieve', this.#timeouts.data, () => transfer);
-      stream.start(() => this.#nextBodyChunk('retrieve').catch((error: unknown) => Promise.reject(this.#failed(error, 'retrieve'))));
+      stream.start({
+        take: () => {
+          try {
+            return this.#takeBodyChunk('retrieve');
+          } catch (error) {
+            throw this.#failed(error, 'retrieve');
+          }
+        },
+        fill: () => this.#fill('retrieve').catch((error: unknown) => Promise.reject(this.#failed(error, 'retrieve'))),
+      });
       await bodyDone.catch((error: unknown) => {
         if (!settled) stream.destroy(error as Error);
       });
@@ -917,15 +926,10 @@ export class Pop3Client {
   /** Moves the buffered part of the body into `body`: true once its terminator has been read. */
   #collectBody(body: BodyCollector, phase: Pop3Phase): boolean {
     for (;;) {
-      let event;
-      try {
-        event = this.#parser.readBody();
-      } catch (error) {
-        throw this.#translate(error, phase);
-      }
-      if (event === undefined) return false;
-      if (event.type === 'end') return true;
-      body.size += event.bytes.length;
+      const chunk = this.#takeBodyChunk(phase);
+      if (chunk === undefined) return false;
+      if (chunk === null) return true;
+      body.size += chunk.length;
       if (body.size > body.limit) {
         throw this.#protocolFailure(
           'response-too-large',
@@ -933,7 +937,7 @@ export class Pop3Client {
           phase,
         );
       }
-      body.pieces.push(event.bytes);
+      body.pieces.push(chunk);
     }
   }
 
@@ -944,20 +948,16 @@ export class Pop3Client {
     return body.pieces.length === 1 && first !== undefined ? first : Buffer.concat(body.pieces, body.size);
   }
 
-  async #nextBodyChunk(phase: Pop3Phase): Promise<Uint8Array | null> {
-    for (;;) {
-      let event;
-      try {
-        event = this.#parser.readBody();
-      } catch (error) {
-        throw this.#translate(error, phase);
-      }
-      if (event === undefined) {
-        await this.#fill(phase);
-        continue;
-      }
-      return event.type === 'end' ? null : event.bytes;
+  /** The next un-stuffed chunk of the body already received, `null` at its end, `undefined` when more bytes are needed. */
+  #takeBodyChunk(phase: Pop3Phase): Uint8Array | null | undefined {
+    let event;
+    try {
+      event = this.#parser.readBody();
+    } catch (error) {
+      throw this.#translate(error, phase);
     }
+    if (event === undefined) return undefined;
+    return event.type === 'end' ? null : event.bytes;
   }
 
   async #fill(phase: Pop3Phase): Promise<void> {

@@ -75,7 +75,7 @@ export class ResponseParser {
    */
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // Only a partial status line (at most 4 KiB) or leftovers of a pipelined batch are ever joined.
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
   }
