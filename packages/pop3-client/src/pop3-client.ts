@@ -294,7 +294,7 @@ export class Pop3Client {
    * RETR: one whole message, un-stuffed, in memory (up to `maxMessageBytes`).
    * A message that arrived in one read is a view of that read's buffer rather
    * than a copy, so it may share its `ArrayBuffer` with the bytes around it
-   * (at most one read, 64 KiB): `slice()` it to keep it apart.
+   * (at most one read, 256 KiB): `slice()` it to keep it apart.
    *
    * @param n - the message number
    * @returns the message bytes exactly as stored, with the server's CRLF line endings

@@ -295,6 +295,46 @@ describe('WireConnection', () => {
     expect(received).toBe(total);
   });
 
+  test('a client that stops reading pushes the server back: it holds a bounded amount, then reads everything', async () => {
+    const total = 64 * 1024 * 1024;
+    const block = Buffer.alloc(1024 * 1024, 0x62);
+    let accepted = 0;
+    const listener = await server(async (_conn, socket) => {
+      while (accepted < total && !socket.destroyed) {
+        accepted += block.length;
+        if (!socket.write(block)) await new Promise((resolve) => socket.once('drain', resolve));
+      }
+      socket.end();
+    });
+    const connection = await connect(listener.port, { maxBufferedBytes: 64 * 1024 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The bound, one read and the kernel's socket buffers: far from all 64 MiB.
+    expect(accepted).toBeLessThan(total / 2);
+    let received = 0;
+    for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) received += chunk.length;
+    expect(received).toBe(total);
+  });
+
+  test('bytes arrive intact and in order through small and large reads, and no chunk is overwritten by a later read', async () => {
+    const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (seed * 31 + i * 7) % 251));
+    const pieces = [pattern(10, 1), pattern(700_000, 2), pattern(3, 3), pattern(70_000, 4), pattern(1, 5), pattern(300_000, 6), pattern(17, 7)];
+    const listener = await server(async (_conn, socket) => {
+      for (const piece of pieces) {
+        socket.write(piece);
+        // Apart in time, so small pieces come in reads of their own.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      socket.end();
+    });
+    const connection = await connect(listener.port);
+    const chunks: Uint8Array[] = [];
+    for (let chunk = await connection.read(); chunk !== null; chunk = await connection.read()) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(Buffer.concat(pieces))).toBe(true);
+    // A short read is a chunk of its own, not a view pinning a large read buffer.
+    const short = chunks.find((chunk) => chunk.length < 100);
+    expect(short?.buffer.byteLength).toBeLessThan(64 * 1024);
+  });
+
   test('write waits for drain when the peer does not read, and fails once the peer is gone', async () => {
     let peer: net.Socket | undefined;
     const listener = await server((_conn, socket) => {
