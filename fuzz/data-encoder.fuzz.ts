@@ -61,6 +61,7 @@ describe('DATA encoder and BDAT framing', () => {
         const pieces = fragments(bytes, cuts);
         expect(encode('bdat', pieces).toString('latin1')).toBe(normalised(bytes));
         const body = encode('data', pieces).toString('latin1').slice(0, -3);
+        expect(`\r\n${body}`.includes('\r\n.\r\n')).toBe(false);
         expect(body.split('\r\n').map((line) => (line.startsWith('.') ? line.slice(1) : line)).join('\r\n')).toBe(normalised(bytes));
       }),
       HEAVY_RUNS,
