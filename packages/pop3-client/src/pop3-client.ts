@@ -362,7 +362,7 @@ export class Pop3Client {
    *
    * @param n - the message number
    * @param lines - how many body lines
-   * @returns the bytes, un-stuffed
+   * @returns the bytes, un-stuffed; like {@link Pop3Client.retrieve}'s, possibly a view of the buffer they were read into
    */
   top(n: number, lines: number): Promise<Uint8Array> {
     return this.#enqueue(() =>
