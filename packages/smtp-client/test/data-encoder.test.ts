@@ -68,7 +68,7 @@ describe('DataEncoder (DATA framing)', () => {
 
 test('a change followed by unchanged runs of every length around where the encoder stops looking byte by byte', () => {
   for (let run = 100; run < 160; run++) {
-    for (const tail of ['', 'b', '\n', '\r', '.', '\r\n.']) {
+    for (const tail of ['', 'b', '\n', '\r', '.', '\nb', '\rb', '\n.b', '\r\n.']) {
       const message = `x\n${'a'.repeat(run)}${tail}`;
       const normalised = message.replace(/\r\n|\r|\n/g, '\r\n');
       const withEnd = normalised.endsWith('\r\n') ? normalised : `${normalised}\r\n`;
