@@ -42,6 +42,8 @@ import {
 
 /** Encoded message bytes are sent in writes of at least this size, except the last. */
 const WRITE_BATCH_BYTES = 64 * 1024;
+/** How many clean reply texts the scrubber remembers. */
+const CLEAN_TEXTS = 16;
 /** A streamed message goes in BDAT chunks of at least this size, except the last: few replies, and bounded memory. */
 const BDAT_CHUNK_BYTES = 1024 * 1024;
 
@@ -134,6 +136,13 @@ export class SmtpClient {
   #inflightRead: InflightRead | undefined;
   /** Whether a secret was given to the transcript: until then replies have nothing to scrub. */
   #secretsRegistered = false;
+  /**
+   * Reply texts known to hold no registered secret. A batch's replies repeat a
+   * few texts, each the same string object: a lookup instead of a scrub per reply.
+   */
+  readonly #cleanTexts = new Set<string>();
+  /** Whether someone listens to the transcript; fixed at connect. */
+  readonly #transcribing: boolean;
 
   private constructor(wire: WireConnection, options: SmtpClientOptions, port: number, timeouts: Record<SmtpTimeoutPhase, number>, clientName: string) {
     this.#wire = wire;
@@ -141,6 +150,7 @@ export class SmtpClient {
     this.#port = port;
     this.#options = options;
     this.#transcript = wire.transcript;
+    this.#transcribing = wire.transcript.enabled;
     this.#timeouts = timeouts;
     this.#clientName = clientName;
   }
@@ -331,7 +341,7 @@ export class SmtpClient {
    */
   rawWrite(bytes: Uint8Array): Promise<void> {
     return this.#run('data', async () => {
-      if (this.#transcript.enabled) this.#transcript.client(`<${bytes.length} raw bytes>`);
+      if (this.#transcribing) this.#transcript.client(`<${bytes.length} raw bytes>`);
       await this.#step('data', this.#timeouts.command, () => this.#wire.write(bytes));
     });
   }
@@ -649,7 +659,7 @@ export class SmtpClient {
     buffers.bytes(body);
     buffers.bytes(tail);
     if (this.#state.stage === 'ready') this.#state.beginTransaction();
-    if (this.#transcript.enabled) {
+    if (this.#transcribing) {
       if (reset) this.#transcript.client('RSET');
       this.#transcript.client(plan.mail);
       for (const rcpt of plan.rcpts) this.#transcript.client(rcpt);
@@ -836,7 +846,7 @@ export class SmtpClient {
 
   async #finishData(tail: Uint8Array, contentBytes: number): Promise<SmtpReply> {
     await this.#wire.write(tail);
-    if (this.#transcript.enabled) {
+    if (this.#transcribing) {
       this.#transcript.client(`<${contentBytes} bytes>`);
       this.#transcript.client('.');
     }
@@ -903,7 +913,7 @@ export class SmtpClient {
     let size = 0;
     for (const piece of pieces) size += piece.length;
     const command = `BDAT ${size}${last ? ' LAST' : ''}`;
-    if (this.#transcript.enabled) {
+    if (this.#transcribing) {
       this.#transcript.client(command);
       if (size > 0) this.#transcript.client(`<${size} bytes>`);
     }
@@ -1041,7 +1051,7 @@ export class SmtpClient {
 
   async #writeLines(phase: SmtpPhase, lines: readonly string[], redacted?: readonly string[]): Promise<void> {
     const bytes = encodeCommandLines(lines, phase);
-    if (this.#transcript.enabled) lines.forEach((line, i) => this.#transcript.client(line, redacted?.[i]));
+    if (this.#transcribing) lines.forEach((line, i) => this.#transcript.client(line, redacted?.[i]));
     await this.#wire.write(bytes);
   }
 
@@ -1061,7 +1071,7 @@ export class SmtpClient {
     // misconfigured or hostile one) must not put it there. SASL challenges stay verbatim:
     // the mechanism needs their exact bytes, and they reach errors only through SaslError.
     const reply = parsed.code === 334 ? parsed : this.#scrubbed(parsed);
-    if (this.#transcript.enabled) {
+    if (this.#transcribing) {
       for (const line of this.#parser.lastRawLines) this.#transcript.server(line, redactChallenges && reply.code === 334 ? `334 ${REDACTED}` : undefined);
     }
     if (reply.code === 421 && phase !== 'quit') {
@@ -1074,10 +1084,17 @@ export class SmtpClient {
   #addSecret(secret: string): void {
     this.#transcript.addSecret(secret);
     this.#secretsRegistered = true;
+    this.#cleanTexts.clear();
   }
 
   #scrubbed(reply: SmtpReply): SmtpReply {
-    if (!this.#secretsRegistered || reply.lines.every((line) => this.#transcript.scrub(line) === line)) return reply;
+    if (!this.#secretsRegistered || this.#cleanTexts.has(reply.text)) return reply;
+    // A secret found in no line is in none of them; the text joins the lines, so it is clean too.
+    if (reply.lines.every((line) => this.#transcript.scrub(line) === line)) {
+      if (this.#cleanTexts.size >= CLEAN_TEXTS) this.#cleanTexts.clear();
+      this.#cleanTexts.add(reply.text);
+      return reply;
+    }
     const lines = reply.lines.map((line) => this.#transcript.scrub(line));
     return { ...reply, lines, text: lines.join('\n') };
   }

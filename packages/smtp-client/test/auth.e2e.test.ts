@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SmtpArgumentError, SmtpAuthError, SmtpCapabilityError, SmtpTimeoutError } from '../src/index.js';
+import { SmtpArgumentError, SmtpAuthError, SmtpCapabilityError, SmtpReplyError, SmtpTimeoutError } from '../src/index.js';
 import { connectTo, failure, fakeServer, transcriptSink } from './helpers.js';
 
 const users = { alice: 'correct horse battery' };
@@ -95,6 +95,32 @@ describe('authenticate', () => {
     expect(error.message).toContain('Bad password <redacted>');
     expect(error.reply?.text).toBe('Bad password <redacted>');
     expect(JSON.stringify(error.reply)).not.toContain(password);
+  });
+
+  test('after authenticating, a pipelined batch gets the password redacted from every reply that echoes it, however often the clean ones repeat', async () => {
+    const server = await fakeServer({
+      implicitTls: true,
+      auth: { mechanisms: ['PLAIN'], users },
+      script: [{ command: 'RCPT', match: 'bad', reply: `550 5.1.1 No mailbox for ${password}` }],
+    });
+    const client = await connectTo(server, { security: 'tls' });
+    await client.authenticate({ username: 'alice', password });
+    const sends = ['a@example.org', 'bad@example.org', 'b@example.org', 'bad@example.org', 'c@example.org'].map((to) =>
+      client.send({ from: 'app@example.com', to: [to] }, 'Subject: x\r\n\r\nbody\r\n').then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error: error as SmtpReplyError }),
+      ),
+    );
+    const outcomes = await Promise.all(sends);
+    for (const index of [0, 2, 4]) expect(outcomes[index]).toMatchObject({ result: { reply: { code: 250 } } });
+    for (const index of [1, 3]) {
+      const error = (outcomes[index] as { error: SmtpReplyError }).error;
+      expect(error).toBeInstanceOf(SmtpReplyError);
+      expect(error.reply.text).toBe('No mailbox for <redacted>');
+      expect(error.message).not.toContain(password);
+      expect(JSON.stringify(error.rejectedRecipients)).not.toContain(password);
+    }
+    await client.quit();
   });
 
   test('a server that echoes the SASL response it could not take gets it redacted too', async () => {

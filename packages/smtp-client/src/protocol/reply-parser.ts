@@ -249,9 +249,9 @@ function buildReply(pending: PendingReply): SmtpReply {
 
 /** A fresh reply for a remembered line: callers own the replies they are given. */
 function replyOf(known: KnownLine): SmtpReply {
-  const reply: SmtpReply = { code: known.code, lines: [known.text], text: known.text };
-  if (known.enhancedCode !== undefined) reply.enhancedCode = known.enhancedCode;
-  return reply;
+  // Built whole: a property added afterwards would need a second allocation for it, per reply.
+  const { code, enhancedCode, text } = known;
+  return enhancedCode === undefined ? { code, lines: [text], text } : { code, enhancedCode, lines: [text], text };
 }
 
 function stripEnhanced(text: string, enhancedCode: string): string {
