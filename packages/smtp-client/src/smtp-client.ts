@@ -553,7 +553,7 @@ export class SmtpClient {
     const plan = planTransaction(envelope, this.capabilities, { size, eightBit: bytes !== undefined && !isAscii(bytes) });
     this.#state.beginTransaction();
     const { mailReply, rcptReplies, dataReply } = await this.#sendEnvelope(plan);
-    const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+    const outcome = judgeEnvelope(plan.recipients, mailReply, rcptReplies);
     if (isPositive(mailReply)) this.#mailAccepted = true;
     if (outcome.failure !== undefined) {
       // RFC 2920 §3.1: a DATA accepted after every recipient failed is ended with an empty message.
@@ -669,7 +669,7 @@ export class SmtpClient {
     this.#pipelinedInFlight++;
     // RSET's reply, MAIL's, one per RCPT, and BDAT's.
     const expected = (reset ? 1 : 0) + 1 + plan.rcpts.length + 1;
-    return { send, plan, reset, expected, replies: [] };
+    return { send, recipients: plan.recipients, reset, expected };
   }
 
   /**
@@ -685,12 +685,15 @@ export class SmtpClient {
       writeFailure = { error };
     }
     await previous;
+    // One array for every transaction's replies in turn: a batch keeps thousands of transactions alive until read.
+    const replies: SmtpReply[] = [];
     for (const transaction of transactions) {
+      replies.length = 0;
       try {
         if (writeFailure !== undefined) throw writeFailure.error;
         if (this.#unusable !== undefined) throw this.#closedError('mail');
-        if (!this.#takeArrivedReplies(transaction)) await this.#awaitReplies(transaction);
-        const verdict = this.#judgeTransaction(transaction);
+        if (!this.#takeArrivedReplies(transaction, replies)) await this.#awaitReplies(transaction, replies);
+        const verdict = this.#judgeTransaction(transaction, replies);
         if (verdict instanceof SmtpReplyError) {
           await this.#resetUnlessFollowed();
           throw verdict;
@@ -706,8 +709,7 @@ export class SmtpClient {
   }
 
   /** Takes the transaction's replies that have been received, in order; true once it has them all. */
-  #takeArrivedReplies(transaction: PipelinedTransaction): boolean {
-    const replies = transaction.replies;
+  #takeArrivedReplies(transaction: PipelinedTransaction, replies: SmtpReply[]): boolean {
     while (replies.length < transaction.expected) {
       const reply = this.#takeReply(replyPhase(transaction, replies.length), false);
       if (reply === undefined) return false;
@@ -717,12 +719,11 @@ export class SmtpClient {
   }
 
   /** Waits for the transaction's missing replies, each under its deadline. */
-  async #awaitReplies(transaction: PipelinedTransaction): Promise<void> {
-    const replies = transaction.replies;
+  async #awaitReplies(transaction: PipelinedTransaction, replies: SmtpReply[]): Promise<void> {
     do {
       const last = replies.length === transaction.expected - 1;
       replies.push(await this.#readStep(replyPhase(transaction, replies.length), last ? this.#timeouts.data : this.#timeouts.command));
-    } while (!this.#takeArrivedReplies(transaction));
+    } while (!this.#takeArrivedReplies(transaction, replies));
   }
 
   /**
@@ -732,7 +733,7 @@ export class SmtpClient {
    * @returns the send's result, or the refusal to report after RSET
    * @throws {@link SmtpProtocolError} when the replies do not fit the commands, or more came than were asked for
    */
-  #judgeTransaction({ plan, reset, replies }: PipelinedTransaction): SmtpSendResult | SmtpReplyError {
+  #judgeTransaction({ recipients, reset }: PipelinedTransaction, replies: readonly SmtpReply[]): SmtpSendResult | SmtpReplyError {
     let next = 0;
     if (reset) {
       const reply = replies[next++] as SmtpReply;
@@ -743,12 +744,12 @@ export class SmtpClient {
     }
     const mailReply = replies[next++] as SmtpReply;
     if (isPositive(mailReply)) this.#mailAccepted = true;
-    const rcptReplies = replies.slice(next, next + plan.rcpts.length);
+    const rcptReplies = replies.slice(next, next + recipients.length);
     const reply = replies[replies.length - 1] as SmtpReply;
     checkReplyFits('mail', mailReply, 'data');
     for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
     checkReplyFits('bdat', reply, 'data');
-    const outcome = judgeEnvelope(plan, mailReply, rcptReplies);
+    const outcome = judgeEnvelope(recipients, mailReply, rcptReplies);
     if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
       if (!isPositive(reply)) {
         // RFC 3030 §2 wants a refused chunk read and discarded, but Postfix (530 before TLS) reads
@@ -1153,13 +1154,12 @@ interface UnwrittenSend {
 /** A pipelined transaction that has been written: what its replies are judged against, and who is waiting for the result. */
 interface PipelinedTransaction {
   send: UnwrittenSend;
-  plan: TransactionPlan;
+  /** The recipients, in the order of its RCPT commands. */
+  recipients: readonly string[];
   /** Whether an RSET went before its MAIL, whose reply comes first. */
   reset: boolean;
   /** How many replies it gets. */
   expected: number;
-  /** Its replies received so far, in order. */
-  replies: SmtpReply[];
 }
 
 /** The session step a pipelined transaction's reply at `index` answers: RSET and MAIL, RCPT, then BDAT. */

@@ -72,14 +72,14 @@ describe('judgeEnvelope', () => {
   const plan = planTransaction({ from: 'a@example.com', to: ['b@example.com', 'c@example.com'] }, full, plain);
 
   test('reports accepted and refused recipients', () => {
-    const outcome = judgeEnvelope(plan, reply(250), [reply(550), reply(250)]);
+    const outcome = judgeEnvelope(plan.recipients, reply(250), [reply(550), reply(250)]);
     expect(outcome.accepted).toEqual(['c@example.com']);
     expect(outcome.rejected.map((r) => r.address)).toEqual(['b@example.com']);
     expect(outcome.failure).toBeUndefined();
   });
 
   test('fails in phase rcpt when every recipient is refused, transient for 4xx', () => {
-    const outcome = judgeEnvelope(plan, reply(250), [reply(550), reply(450)]);
+    const outcome = judgeEnvelope(plan.recipients, reply(250), [reply(550), reply(450)]);
     expect(outcome.failure).toBeInstanceOf(SmtpReplyError);
     expect(outcome.failure?.phase).toBe('rcpt');
     expect(outcome.failure?.transient).toBe(true);
@@ -87,7 +87,7 @@ describe('judgeEnvelope', () => {
   });
 
   test('fails in phase mail when MAIL is refused', () => {
-    const outcome = judgeEnvelope(plan, reply(451), []);
+    const outcome = judgeEnvelope(plan.recipients, reply(451), []);
     expect(outcome.failure?.phase).toBe('mail');
     expect(outcome.failure?.transient).toBe(true);
   });

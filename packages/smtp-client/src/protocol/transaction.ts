@@ -146,17 +146,17 @@ export interface EnvelopeOutcome {
 /**
  * Judges the replies to MAIL and the RCPTs.
  *
- * @param plan - the transaction's commands
+ * @param recipients - the transaction's recipients, in the order of its RCPT commands ({@link TransactionPlan.recipients})
  * @param mailReply - the reply to MAIL
  * @param rcptReplies - the replies to the RCPTs received so far, in order (none when MAIL failed unpipelined)
  * @returns the accepted and refused recipients, and the failure that ends the transaction if any
  */
-export function judgeEnvelope(plan: TransactionPlan, mailReply: SmtpReply, rcptReplies: readonly SmtpReply[]): EnvelopeOutcome {
+export function judgeEnvelope(recipients: readonly string[], mailReply: SmtpReply, rcptReplies: readonly SmtpReply[]): EnvelopeOutcome {
   const accepted: string[] = [];
   const rejected: SmtpRejectedRecipient[] = [];
   for (let index = 0; index < rcptReplies.length; index++) {
     const reply = rcptReplies[index] as SmtpReply;
-    const address = plan.recipients[index] as string;
+    const address = recipients[index] as string;
     if (isPositive(reply)) accepted.push(address);
     else rejected.push({ address, reply });
   }
