@@ -1090,7 +1090,7 @@ export class SmtpClient {
 
   #scrubbed(reply: SmtpReply): SmtpReply {
     if (!this.#secretsRegistered || this.#cleanTexts.has(reply.text)) return reply;
-    // A secret found in no line is in none of them; the text joins the lines, so it is clean too.
+    // Remembered by its text: lines hold no line break, so an equal text means equal lines.
     if (reply.lines.every((line) => this.#transcript.scrub(line) === line)) {
       if (this.#cleanTexts.size >= CLEAN_TEXTS) this.#cleanTexts.clear();
       this.#cleanTexts.add(reply.text);
