@@ -606,27 +606,36 @@ export class SmtpClient {
         send.reject(this.#failed(error, 'mail'));
       }
     }
+    // Small transactions go into shared buffers, to go out in a few writes; a large message as it is, uncopied.
     const buffers = new WriteBuffers(WRITE_BATCH_BYTES);
     const transactions: PipelinedTransaction[] = [];
-    for (const send of sends) {
-      if (this.#unusable !== undefined) {
-        send.reject(this.#closedError('mail'));
-        continue;
-      }
-      try {
-        transactions.push(this.#encodeTransaction(send, buffers));
-      } catch (error) {
-        send.reject(this.#failed(error, 'mail'));
-      }
-    }
-    if (transactions.length === 0) return;
-    // Small transactions went into shared buffers, to go out in a few writes; a large message goes as it is, uncopied.
-    const pieces = buffers.take();
+    let handled = 0;
+    // Each buffer goes out once full, while the rest is encoded: the server works meanwhile,
+    // and a batch holds no more than the connection has not yet taken.
     const writing = this.#step('mail', this.#timeouts.data, async () => {
-      for (const piece of pieces) await this.#wire.write(piece);
+      for (const send of sends) {
+        handled++;
+        if (this.#unusable !== undefined) {
+          send.reject(this.#closedError('mail'));
+          continue;
+        }
+        try {
+          transactions.push(this.#encodeTransaction(send, buffers));
+        } catch (error) {
+          send.reject(this.#failed(error, 'mail'));
+          continue;
+        }
+        for (const piece of buffers.takeFilled()) await this.#wire.write(piece);
+      }
+      for (const piece of buffers.take()) await this.#wire.write(piece);
     });
     this.#replies = this.#readPipelined(transactions, writing, this.#replies);
-    await writing.catch(() => undefined);
+    try {
+      await writing;
+    } catch (error) {
+      // Those written get the failure from the reading; those not reached yet get it here.
+      for (const send of sends.slice(handled)) send.reject(this.#failed(error, 'mail'));
+    }
   }
 
   /**

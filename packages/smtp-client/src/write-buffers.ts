@@ -60,15 +60,24 @@ export class WriteBuffers {
   }
 
   /**
+   * Takes the buffers already full, and large bytes appended since, leaving the one being filled.
+   *
+   * @returns those pieces, in order; often none
+   */
+  takeFilled(): Uint8Array[] {
+    const pieces = this.#filled;
+    if (pieces.length > 0) this.#filled = [];
+    return pieces;
+  }
+
+  /**
    * Empties the buffers.
    *
    * @returns everything appended, in order, in pieces of about the capacity
    */
   take(): Uint8Array[] {
     this.#seal();
-    const pieces = this.#filled;
-    this.#filled = [];
-    return pieces;
+    return this.takeFilled();
   }
 
   /** Moves the current buffer, if it holds anything, to the filled ones. */

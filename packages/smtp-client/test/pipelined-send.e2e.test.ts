@@ -111,6 +111,22 @@ describe('sends called together (pipelined across transactions)', () => {
     expect((await failure(client.send({ from: 'app@example.com', to: ['a@example.org'] }, 'late\r\n'))).phase).toBe('mail');
   });
 
+  test('a connection lost while a batch larger than the socket takes is still being written fails every send, also those not encoded yet; none hangs', async () => {
+    const server = await fakeServer({ extensions, script: [{ command: 'MAIL', match: '<third@example.com>', action: 'close' }] });
+    const client = await connectTo(server);
+    // 16 MiB: the writing is still going on when the server closes.
+    const body = `${'x'.repeat(62)}\r\n`.repeat(256);
+    const names = ['first', 'second', 'third', ...Array.from({ length: 1000 }, (_, i) => `later${i}`)];
+    const outcomes = await Promise.all(names.map((name) => settle(client.send({ from: `${name}@example.com`, to: ['a@example.org'] }, body))));
+    expect(outcomes[0]).toMatchObject({ result: { accepted: ['a@example.org'] } });
+    // The second went through; its send may still report the failed write, as its replies are read only after the writing.
+    if ('error' in (outcomes[1] as Outcome)) expect((outcomes[1] as { error: unknown }).error).toBeInstanceOf(SmtpConnectionError);
+    else expect(outcomes[1]).toMatchObject({ result: { accepted: ['a@example.org'] } });
+    for (const outcome of outcomes.slice(2)) expect((outcome as { error: unknown }).error).toBeInstanceOf(SmtpConnectionError);
+    expect(server.messages).toHaveLength(2);
+    expect(client.closed).toBe(true);
+  });
+
   test('a streamed message goes in pipelined BDAT chunks and arrives intact', async () => {
     const server = await fakeServer({ extensions, maxMessageSize: 8 * 1024 * 1024 });
     const client = await connectTo(server);
