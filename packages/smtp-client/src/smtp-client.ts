@@ -743,6 +743,13 @@ export class SmtpClient {
    * @throws {@link SmtpProtocolError} when the replies do not fit the commands, or more came than were asked for
    */
   #judgeTransaction({ recipients, reset }: PipelinedTransaction, replies: readonly SmtpReply[]): SmtpSendResult | SmtpReplyError {
+    const surplus = this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0;
+    // The common case, and what it comes to below: every reply 2xx (which fits RSET, MAIL, RCPT
+    // and BDAT alike), every recipient accepted. `recipients` is this client's own copy.
+    if (!surplus && replies.every(isPositive)) {
+      this.#mailAccepted = true;
+      return { accepted: recipients as string[], rejected: [], reply: replies[replies.length - 1] as SmtpReply };
+    }
     let next = 0;
     if (reset) {
       const reply = replies[next++] as SmtpReply;
@@ -759,7 +766,7 @@ export class SmtpClient {
     for (const rcptReply of rcptReplies) checkReplyFits('rcpt', rcptReply, 'data');
     checkReplyFits('bdat', reply, 'data');
     const outcome = judgeEnvelope(recipients, mailReply, rcptReplies);
-    if (this.#pipelinedInFlight === 1 && this.#parser.bufferedBytes > 0) {
+    if (surplus) {
       if (!isPositive(reply)) {
         // RFC 3030 §2 wants a refused chunk read and discarded, but Postfix (530 before TLS) reads
         // it as commands and answers them: the refusal is still the transaction's outcome, and
