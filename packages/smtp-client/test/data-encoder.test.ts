@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { DataEncoder } from '../src/index.js';
-import { hasEightBitBytes } from '../src/protocol/data-encoder.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -88,7 +87,3 @@ describe('DataEncoder (BDAT framing)', () => {
   });
 });
 
-test('hasEightBitBytes finds bytes above 0x7f', () => {
-  expect(hasEightBitBytes(enc.encode('plain ascii\r\n'))).toBe(false);
-  expect(hasEightBitBytes(enc.encode('café'))).toBe(true);
-});

@@ -7,7 +7,6 @@ const END_OF_DATA = new Uint8Array([DOT, CR, LF]);
 const CRLF = new Uint8Array([CR, LF]);
 const LF_ONLY = new Uint8Array([LF]);
 const EMPTY = new Uint8Array(0);
-const EMPTY_WORDS = new Int32Array(0);
 /** Runs of unchanged bytes shorter than this are copied, and looked through after a change, byte by byte: cheaper than a view of them. */
 const SHORT_RUN = 128;
 
@@ -126,25 +125,6 @@ function copyRun(chunk: Uint8Array, from: number, to: number, out: Uint8Array, o
   }
   out.set(chunk.subarray(from, to), o);
   return o + to - from;
-}
-
-/**
- * Whether bytes contain anything outside 7-bit ASCII, which needs
- * `BODY=8BITMIME` (RFC 6152).
- *
- * @param bytes - message content
- * @returns true when a byte is 0x80 or above
- */
-export function hasEightBitBytes(bytes: Uint8Array): boolean {
-  const length = bytes.length;
-  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
-  for (let i = 0; i < head; i++) if ((bytes[i] as number) >= 0x80) return true;
-  const words = (length - head) >> 2;
-  // Four bytes at a time: a word has a byte above 0x7f exactly when one of its top bits is set.
-  const view = words === 0 ? EMPTY_WORDS : new Int32Array(bytes.buffer, bytes.byteOffset + head, words);
-  for (let w = 0; w < words; w++) if (((view[w] as number) & 0x80808080) !== 0) return true;
-  for (let i = head + (words << 2); i < length; i++) if ((bytes[i] as number) >= 0x80) return true;
-  return false;
 }
 
 /**
