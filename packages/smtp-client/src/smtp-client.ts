@@ -42,6 +42,14 @@ import {
 
 /** Encoded message bytes are sent in writes of at least this size, except the last. */
 const WRITE_BATCH_BYTES = 64 * 1024;
+/**
+ * The most replies one pipelined batch asks for; more sends wait for the next
+ * batch. A batch's replies are read only once it is written, and the
+ * connection stops reading at 1 MiB unread: a server that stops reading while
+ * its replies cannot be sent (as MTAs do) would then never take the rest of the
+ * batch. 1024 replies of RFC 5321's longest line (512 bytes) take half of that.
+ */
+const MAX_BATCH_REPLIES = 1024;
 /** How many clean reply texts the scrubber remembers. */
 const CLEAN_TEXTS = 16;
 /** A streamed message goes in BDAT chunks of at least this size, except the last: few replies, and bounded memory. */
@@ -579,8 +587,8 @@ export class SmtpClient {
 
   /**
    * A send whose whole transaction is written without waiting for replies.
-   * Sends called before the queue reaches them are written together, in one
-   * write; their replies are read in a second chain, in order, so that later
+   * Sends called before the queue reaches them are written together, in
+   * batches; their replies are read in a second chain, in order, so that later
    * sends are written before earlier ones are answered.
    */
   #sendPipelined(envelope: SmtpEnvelope, message: string | Uint8Array): Promise<SmtpSendResult> {
@@ -592,13 +600,17 @@ export class SmtpClient {
     });
   }
 
-  /** Writes every pipelined send waiting, and chains the reading of their replies. */
+  /**
+   * Writes every pipelined send waiting, in batches of at most
+   * {@link MAX_BATCH_REPLIES} replies, and chains the reading of each batch's
+   * replies: a batch's replies are read while the next batch is written.
+   */
   async #writePipelined(): Promise<void> {
     const sends = this.#unwritten;
     this.#unwritten = [];
-    while (!this.#mailAccepted && this.#unusable === undefined) {
-      const send = sends.shift();
-      if (send === undefined) return;
+    let next = 0;
+    while (!this.#mailAccepted && this.#unusable === undefined && next < sends.length) {
+      const send = sends[next++] as UnwrittenSend;
       await this.#replies;
       try {
         send.resolve(await this.#send(send.envelope, send.message));
@@ -608,33 +620,39 @@ export class SmtpClient {
     }
     // Small transactions go into shared buffers, to go out in a few writes; a large message as it is, uncopied.
     const buffers = new WriteBuffers(WRITE_BATCH_BYTES);
-    const transactions: PipelinedTransaction[] = [];
-    let handled = 0;
-    // Each buffer goes out once full, while the rest is encoded: the server works meanwhile,
-    // and a batch holds no more than the connection has not yet taken.
-    const writing = this.#step('mail', this.#timeouts.data, async () => {
-      for (const send of sends) {
-        handled++;
-        if (this.#unusable !== undefined) {
-          send.reject(this.#closedError('mail'));
-          continue;
+    while (next < sends.length) {
+      const transactions: PipelinedTransaction[] = [];
+      // Each buffer goes out once full, while the rest is encoded: the server works meanwhile,
+      // and a batch holds no more than the connection has not yet taken.
+      const writing = this.#step('mail', this.#timeouts.data, async () => {
+        let replies = 0;
+        while (next < sends.length && replies < MAX_BATCH_REPLIES) {
+          const send = sends[next++] as UnwrittenSend;
+          if (this.#unusable !== undefined) {
+            send.reject(this.#closedError('mail'));
+            continue;
+          }
+          let transaction: PipelinedTransaction;
+          try {
+            transaction = this.#encodeTransaction(send, buffers);
+          } catch (error) {
+            send.reject(this.#failed(error, 'mail'));
+            continue;
+          }
+          transactions.push(transaction);
+          replies += transaction.expected;
+          for (const piece of buffers.takeFilled()) await this.#wire.write(piece);
         }
-        try {
-          transactions.push(this.#encodeTransaction(send, buffers));
-        } catch (error) {
-          send.reject(this.#failed(error, 'mail'));
-          continue;
-        }
-        for (const piece of buffers.takeFilled()) await this.#wire.write(piece);
+        for (const piece of buffers.take()) await this.#wire.write(piece);
+      });
+      this.#replies = this.#readPipelined(transactions, writing, this.#replies);
+      try {
+        await writing;
+      } catch (error) {
+        // Those written get the failure from the reading; those not reached yet get it here.
+        for (const send of sends.slice(next)) send.reject(this.#failed(error, 'mail'));
+        return;
       }
-      for (const piece of buffers.take()) await this.#wire.write(piece);
-    });
-    this.#replies = this.#readPipelined(transactions, writing, this.#replies);
-    try {
-      await writing;
-    } catch (error) {
-      // Those written get the failure from the reading; those not reached yet get it here.
-      for (const send of sends.slice(handled)) send.reject(this.#failed(error, 'mail'));
     }
   }
 
