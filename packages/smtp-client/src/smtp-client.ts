@@ -649,8 +649,13 @@ export class SmtpClient {
       try {
         await writing;
       } catch (error) {
-        // Those written get the failure from the reading; those not reached yet get it here.
-        for (const send of sends.slice(next)) send.reject(this.#failed(error, 'mail'));
+        // Those written get the failure from the reading, which first judges what the server
+        // answered before the connection failed; those not reached yet get it here.
+        const failure = toSmtpError(error, 'mail', this.#timeouts);
+        for (const send of sends.slice(next)) send.reject(failure);
+        // Only then is the session closed: until it is, the readers still take replies already received.
+        await this.#replies;
+        if (leavesSessionUnknown(failure)) this.#markUnusable(failure);
         return;
       }
     }
@@ -717,9 +722,10 @@ export class SmtpClient {
     for (const transaction of transactions) {
       replies.length = 0;
       try {
-        if (writeFailure !== undefined) throw writeFailure.error;
-        if (this.#unusable !== undefined) throw this.#closedError('mail');
-        if (!this.#takeArrivedReplies(transaction, replies)) await this.#awaitReplies(transaction, replies);
+        if (this.#unusable !== undefined) throw writeFailure !== undefined ? writeFailure.error : this.#closedError('mail');
+        // After a failed write the server may still have answered this transaction: judged by its replies, a
+        // delivered message is not reported failed (and sent twice). Only a missing reply gets the write's failure.
+        if (!this.#takeArrivedReplies(transaction, replies)) await this.#awaitReplies(transaction, replies, writeFailure);
         const verdict = this.#judgeTransaction(transaction, replies);
         if (verdict instanceof SmtpReplyError) {
           await this.#resetUnlessFollowed();
@@ -745,11 +751,26 @@ export class SmtpClient {
     return true;
   }
 
-  /** Waits for the transaction's missing replies, each under its deadline. */
-  async #awaitReplies(transaction: PipelinedTransaction, replies: SmtpReply[]): Promise<void> {
+  /**
+   * Waits for the transaction's missing replies, each under its deadline. Once
+   * the connection is gone, still takes those received before, with no deadline
+   * to keep: its reads end with what it holds.
+   *
+   * @param writeFailure - why the batch's write failed, if it did: what a reply cut short by the lost connection reports
+   */
+  async #awaitReplies(transaction: PipelinedTransaction, replies: SmtpReply[], writeFailure: { error: unknown } | undefined): Promise<void> {
     do {
-      const last = replies.length === transaction.expected - 1;
-      replies.push(await this.#readStep(replyPhase(transaction, replies.length), last ? this.#timeouts.data : this.#timeouts.command));
+      const phase = replyPhase(transaction, replies.length);
+      if (!this.#wire.closed) {
+        const last = replies.length === transaction.expected - 1;
+        replies.push(await this.#readStep(phase, last ? this.#timeouts.data : this.#timeouts.command));
+        continue;
+      }
+      try {
+        replies.push(await this.#readReply(phase));
+      } catch (error) {
+        throw writeFailure !== undefined && (error instanceof WireError || error instanceof SmtpConnectionError) ? writeFailure.error : error;
+      }
     } while (!this.#takeArrivedReplies(transaction, replies));
   }
 

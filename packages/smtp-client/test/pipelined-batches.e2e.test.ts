@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { SmtpClient, type SmtpSendResult } from '../src/index.js';
+import { SmtpClient, SmtpConnectionError, type SmtpSendResult } from '../src/index.js';
 import { onCleanup } from './helpers.js';
 
 type Outcome = { result: SmtpSendResult } | { error: unknown };
@@ -10,10 +10,13 @@ const settle = (promise: Promise<SmtpSendResult>): Promise<Outcome> =>
     (error: unknown) => ({ error }),
   );
 
-/** How the raw server answers. */
+/** What the raw server does once it has answered a number of messages. */
 interface RawServerOptions {
   /** The text of every 250 reply: long replies fill the client's read buffer sooner. */
   replyText: string;
+  /** After this many messages, stop reading, wait `resetAfterMs`, then reset the connection. */
+  resetAfterMessages?: number;
+  resetAfterMs?: number;
 }
 
 /**
@@ -30,15 +33,18 @@ async function startRawServer(options: RawServerOptions): Promise<{ port: number
     let pending: Buffer = Buffer.alloc(0);
     /** The bytes of the current BDAT chunk still to come, or undefined between chunks. */
     let chunkLeft: number | undefined;
+    let stopped = false;
     const reply = (line: string): void => {
       // Paused until the replies drain: the client's unread replies push back on its commands.
       if (!socket.write(`${line}\r\n`) && !socket.isPaused()) {
         socket.pause();
-        socket.once('drain', () => socket.resume());
+        socket.once('drain', () => {
+          if (!stopped) socket.resume();
+        });
       }
     };
     const process = (): void => {
-      for (;;) {
+      while (!stopped) {
         if (chunkLeft !== undefined) {
           const taken = Math.min(chunkLeft, pending.length);
           pending = pending.subarray(taken);
@@ -47,6 +53,11 @@ async function startRawServer(options: RawServerOptions): Promise<{ port: number
           chunkLeft = undefined;
           messages++;
           reply(`250 2.0.0 ${options.replyText}`);
+          if (messages === options.resetAfterMessages) {
+            stopped = true;
+            socket.pause();
+            setTimeout(() => socket.resetAndDestroy(), options.resetAfterMs ?? 0);
+          }
           continue;
         }
         const end = pending.indexOf('\r\n');
@@ -103,4 +114,24 @@ describe('pipelined batches', () => {
     expect(server.messages()).toBe(count + 1);
     await client.quit();
   }, 60_000);
+
+  test('a connection reset while a batch is being written: sends the server answered resolve, the rest fail with a transient connection error', async () => {
+    const accepted = 5;
+    const server = await startRawServer({ replyText: 'Ok', resetAfterMessages: 1 + accepted, resetAfterMs: 300 });
+    const client = await connect(server.port, 10_000);
+    await client.send({ from: 'app@example.com', to: ['a@example.org'] }, 'first\r\n');
+    // 64 KiB a message, 300 of them: the batch is still being written when the server stops reading and resets.
+    const message = `${'x'.repeat(62)}\r\n`.repeat(1024);
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => settle(client.send({ from: 'app@example.com', to: [`r${i}@example.org`] }, message))),
+    );
+    for (const [i, outcome] of outcomes.slice(0, accepted).entries()) expect(outcome).toMatchObject({ result: { accepted: [`r${i}@example.org`], reply: { code: 250 } } });
+    for (const outcome of outcomes.slice(accepted)) {
+      const error = (outcome as { error: unknown }).error;
+      expect(error).toBeInstanceOf(SmtpConnectionError);
+      expect(error).toMatchObject({ transient: true, phase: 'mail' });
+    }
+    expect(server.messages()).toBe(1 + accepted);
+    expect(client.closed).toBe(true);
+  }, 30_000);
 });
