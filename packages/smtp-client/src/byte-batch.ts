@@ -40,26 +40,10 @@ export class ByteBatch {
   /**
    * Empties the batch.
    *
-   * @param prefix - bytes to put before the collected ones (a BDAT command line)
-   * @returns the prefix and every collected piece, in one buffer
+   * @returns every collected piece, in one buffer (the piece itself when there is only one)
    */
-  take(prefix: Uint8Array = new Uint8Array(0)): Uint8Array {
-    const pieces = this.#pieces;
-    const single = pieces[0];
-    if (prefix.length === 0 && pieces.length === 1 && single !== undefined) {
-      this.#pieces = [];
-      this.#size = 0;
-      return single;
-    }
-    const out = new Uint8Array(prefix.length + this.#size);
-    out.set(prefix, 0);
-    let offset = prefix.length;
-    for (const piece of pieces) {
-      out.set(piece, offset);
-      offset += piece.length;
-    }
-    this.#pieces = [];
-    this.#size = 0;
-    return out;
+  take(): Uint8Array {
+    const pieces = this.takePieces();
+    return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
   }
 }

@@ -975,7 +975,7 @@ export class SmtpClient {
     }
     const line = encodeCommandLines([command], 'data');
     if (size < WRITE_BATCH_BYTES) {
-      await this.#wire.write(concatenate([line, ...pieces], line.length + size));
+      await this.#wire.write(Buffer.concat([line, ...pieces], line.length + size));
       return;
     }
     await this.#wire.write(line);
@@ -1221,16 +1221,6 @@ interface PipelinedTransaction {
 function replyPhase(transaction: PipelinedTransaction, index: number): SmtpPhase {
   if (index === transaction.expected - 1) return 'data';
   return index <= (transaction.reset ? 1 : 0) ? 'mail' : 'rcpt';
-}
-
-function concatenate(pieces: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }
 
 /** Whether an error leaves the session in a state the client cannot vouch for, so the connection must close. */
